@@ -1,0 +1,5 @@
+"""`python -m acquis` is the `acquis` command."""
+
+from acquis.cli import main
+
+main()

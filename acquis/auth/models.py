@@ -1,0 +1,86 @@
+"""Accounts, roles, browser sessions, API tokens and login throttling."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.i18n import N_
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    REGISTRAR = "registrar"
+    COUNSELLOR = "counsellor"
+    ASSESSOR = "assessor"
+    CANDIDATE = "candidate"
+
+
+ROLE_LABELS = {
+    Role.ADMIN.value: N_("administration"),
+    Role.REGISTRAR.value: N_("organisme certificateur (registraire)"),
+    Role.COUNSELLOR.value: N_("conseiller ou conseillère"),
+    Role.ASSESSOR.value: N_("évaluateur ou évaluatrice"),
+    Role.CANDIDATE.value: N_("candidat ou candidate"),
+}
+
+STAFF = frozenset({Role.ADMIN, Role.REGISTRAR, Role.COUNSELLOR, Role.ASSESSOR})
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, index=True, max_length=120)
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_type=str_enum(Role))
+    password_hash: str
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+
+class UserSession(SQLModel, table=True):
+    """A browser session; the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API, stored hashed, revocable."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Consecutive failed logins per login name, known or not (so it reveals nothing)."""
+
+    __tablename__ = "login_throttle"
+
+    login: str = Field(primary_key=True, max_length=120)
+    failures: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserCreate(SQLModel):
+    login: str = Field(min_length=2, max_length=120)
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    password: str = Field(min_length=8, max_length=200)

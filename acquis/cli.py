@@ -1,0 +1,173 @@
+"""The `acquis` command line: a composition root, like acquis.main."""
+
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlmodel import Session
+
+from acquis import audit, migrate
+from acquis.auth import service as auth_service
+from acquis.auth.models import Role, UserCreate
+from acquis.config import Settings, load_settings, with_demo_passphrase
+from acquis.db import make_engine
+from acquis.errors import AcquisError
+from acquis.main import metadata
+
+app = typer.Typer(help="Acquis: skills validation and verifiable certificates.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts and API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+
+USAGE_ERROR = 2
+NOT_VALID = 1
+
+
+def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
+    """One line on stderr, no traceback, the contract's exit code."""
+    typer.echo(f"acquis: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def database(settings: Settings | None = None) -> Iterator[Session]:
+    """A migrated database session; user errors become a one-line message and exit code 2."""
+    settings = settings or load_settings()
+    engine = make_engine(settings)
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            yield session
+    except AcquisError as error:
+        fail(error.message)
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (idempotent)."""
+    with database():
+        pass
+    typer.echo("database is up to date")
+
+
+@users_app.command("create")
+def users_create(
+    role: Annotated[Role, typer.Option(help="admin, registrar, counsellor, assessor or candidate")],
+    login: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+) -> None:
+    """Create an account; without --password-stdin the password is asked for twice."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    data = _validated(UserCreate, login=login, name=name, role=role, password=password)
+    with database() as session:
+        user = auth_service.create_user(session, data, by=None)
+        session.commit()
+        typer.echo(f"created {user.role.value} {user.login}")
+
+
+@users_app.command("token")
+def users_token(login: str, days: Annotated[int, typer.Option(min=1, max=3650)] = 90) -> None:
+    """Print a new bearer token for the JSON API (shown once, stored hashed)."""
+    with database() as session:
+        user = auth_service.get_by_login(session, login)
+        token = auth_service.issue_api_token(session, user, days=days, by=None)
+        session.commit()
+    typer.echo(token)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain; exit 1 naming the first broken event."""
+    with database() as session:
+        broken = audit.verify(session)
+    if broken:
+        fail(f"audit chain broken at event {broken.seq}: {broken.reason}", NOT_VALID)
+    typer.echo("audit chain intact")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the web app (migrates SQLite first)."""
+    import uvicorn
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        with database(settings):
+            pass
+    uvicorn.run("acquis.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@app.command("demo")
+def demo(
+    seed_only: Annotated[bool, typer.Option("--seed-only", help="seed and exit")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="drop every table and file of the demo first")] = False,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Seed demo data (idempotent: a rerun changes nothing) and serve it."""
+    settings, generated = with_demo_passphrase(load_settings())
+    if reset:
+        reset_demo(settings)
+    with database(settings) as session:
+        accounts = seed_demo(session, settings)
+        session.commit()
+    announce_demo(accounts, settings, generated_passphrase=generated)
+    if not seed_only:
+        serve(host=host, port=port, workers=1)
+
+
+def seed_demo(session: Session, settings: Settings) -> list[tuple[str, str]]:
+    """Every package's demo data, in dependency order; returns the demo accounts (login, role)."""
+    users = auth_service.ensure_demo_users(session, password=settings.demo_password)
+    return [(user.login, user.role.value) for user in users]
+
+
+def reset_demo(settings: Settings) -> None:
+    engine = make_engine(settings)
+    try:
+        metadata().drop_all(engine)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    finally:
+        engine.dispose()
+    shutil.rmtree(settings.data_dir / "files", ignore_errors=True)
+
+
+def announce_demo(accounts: list[tuple[str, str]], settings: Settings, *, generated_passphrase: bool) -> None:
+    rule = "=" * 72
+    typer.echo(rule)
+    typer.echo("DEMO DATA ONLY: these accounts and this data are for trying Acquis out.")
+    typer.echo(f"Open {settings.public_url}/login and use one of these accounts:")
+    for login, role in accounts:
+        typer.echo(f"  {role:<11} login: {login:<11} password: {settings.demo_password}")
+    if generated_passphrase:
+        typer.echo(f"WARNING: the issuer key passphrase was generated into {settings.data_dir}/key_passphrase;")
+        typer.echo("         set ACQUIS_KEY_PASSPHRASE yourself for any real use.")
+    typer.echo(rule)
+
+
+def _validated(model: Callable[..., Any], **values: Any) -> Any:
+    try:
+        return model.model_validate(values)  # type: ignore[attr-defined]
+    except ValueError as error:
+        first = error.errors()[0]  # type: ignore[attr-defined]
+        fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+
+
+def main() -> None:
+    app()

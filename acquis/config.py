@@ -1,0 +1,97 @@
+"""Settings: the only module that reads the environment (the ACQUIS_* variables of CONTRACT.md)."""
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE = "secret_key"
+PASSPHRASE_FILE = "key_passphrase"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read once from ACQUIS_* variables and passed around as a value."""
+
+    model_config = SettingsConfigDict(env_prefix="ACQUIS_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    key_passphrase: str = ""
+    demo_password: str = "acquis-demo"
+
+    issuer_code: str = "ML-ANPE"
+    issuer_name_fr: str = "Agence nationale pour l'emploi (démonstration)"
+    issuer_name_en: str = "National Employment Agency (demo)"
+    certificate_prefix: str = "ML"
+
+    session_hours: int = 12
+    api_token_days: int = 90
+    login_free_failures: int = 5
+    login_max_delay_seconds: int = 900
+    evidence_max_bytes: int = 25 * 1024 * 1024
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with the data dir created and defaults filled in.
+
+    The secret key is generated into the data dir on first run, so that sessions survive a
+    restart without anyone having to invent a secret by hand.
+    """
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    return complete(settings)
+
+
+def complete(settings: Settings) -> Settings:
+    """Fill the derived defaults (database URL, secret key) of an explicitly built Settings."""
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    updates: dict[str, object] = {"data_dir": data_dir}
+    if not settings.database_url:
+        updates["database_url"] = f"sqlite:///{data_dir / 'acquis.db'}"
+    if not settings.secret_key:
+        updates["secret_key"] = read_or_create_secret(data_dir / SECRET_FILE)
+    return settings.model_copy(update=updates)
+
+
+def with_demo_passphrase(settings: Settings) -> tuple[Settings, bool]:
+    """For `acquis demo` only: a key passphrase generated into the data dir when none is set.
+
+    Returns the settings and whether the passphrase came from that file (the caller warns).
+    """
+    if settings.key_passphrase:
+        return settings, False
+    passphrase = read_or_create_secret(settings.data_dir / PASSPHRASE_FILE)
+    return settings.model_copy(update={"key_passphrase": passphrase}), True
+
+
+def read_or_create_secret(path: Path) -> str:
+    """A random secret kept in `path` (mode 0600), created atomically the first time."""
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(32)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    # 0600 from the start: the secret must never be readable by other local users, not even briefly.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+        f.flush()
+        os.fsync(f.fileno())
+    try:
+        # link() fails if another process created it first; then theirs wins and we read it.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

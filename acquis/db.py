@@ -1,0 +1,107 @@
+"""Database engine per app, sessions, and the column types every domain shares."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, create_engine
+
+from acquis.config import Settings
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def str_enum(enum_class: type[StrEnum]) -> sa.Enum:
+    """A Python enum stored as its plain string value (no native database enum to migrate)."""
+    return sa.Enum(enum_class, native_enum=False, length=40,
+                   values_callable=lambda members: [member.value for member in members])
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The engine for writes; on SQLite each transaction takes the write lock when it begins."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = _sqlite_engine(url)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def make_read_engine(settings: Settings, write_engine: Engine) -> Engine:
+    """The engine for safe (GET) requests.
+
+    On SQLite its statements run without an explicit transaction, each on the latest committed
+    data, so a page being rendered never holds the write lock. PostgreSQL's READ COMMITTED
+    already behaves so: there the write engine serves reads too.
+    """
+    if settings.database_url.startswith("sqlite"):
+        return _sqlite_engine(settings.database_url)
+    return write_engine
+
+
+def _sqlite_engine(url: str) -> Engine:
+    # isolation_level None: the driver opens no transaction of its own; we decide when to BEGIN.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "isolation_level": None})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    # Writers queue for up to 30 s instead of failing at once with "database is locked".
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # Take the write lock when the transaction starts: a deferred transaction that read first and
+    # writes later fails outright (SQLITE_BUSY) when another writer committed in between, which
+    # would break read-modify-write steps such as appending to the audit chain.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; whatever the view did not commit is rolled back at the end.
+
+    Safe requests only read, so they get the read engine; every state change is a POST.
+    """
+    state = request.app.state
+    engine = state.read_engine if request.method in SAFE_METHODS else state.engine
+    with Session(engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

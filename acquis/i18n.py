@@ -1,0 +1,63 @@
+"""French first, English second: the request's language and gettext over the Babel catalogs."""
+
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+LANGUAGES = ("fr", "en")
+DEFAULT = "fr"
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANG_COOKIE = "acquis_lang"
+
+current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The compiled catalog for a language; French is the source language and needs none."""
+    if lang == DEFAULT:
+        return NullTranslations()
+    return Translations.load(str(LOCALE_DIR), [lang], domain="messages")
+
+
+def gettext(message: str) -> str:
+    return translations(current_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language.get()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> str:
+    """The cookie's choice if valid, else the best of Accept-Language, else French."""
+    if cookie in LANGUAGES:
+        return cookie
+    for lang, _q in _parse_accept_language(accept_language or ""):
+        if lang in LANGUAGES:
+            return lang
+    return DEFAULT
+
+
+def _parse_accept_language(header: str) -> list[tuple[str, float]]:
+    ranked = []
+    for part in header.split(","):
+        tag, _sep, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if tag:
+            ranked.append((tag.split("-")[0].lower(), q))
+    return sorted(ranked, key=lambda item: -item[1])

@@ -1,0 +1,26 @@
+"""Alembic migrations, run programmatically (no alembic.ini): `acquis db upgrade`."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database schema to `revision`; a no-op when it is already there."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def revision(engine: Engine, message: str) -> None:
+    """Write a new migration by comparing the models with the database (developers only)."""
+    command.revision(alembic_config(engine), message=message, autogenerate=True)

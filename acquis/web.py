@@ -1,0 +1,137 @@
+"""Rendering pages and fragments, security headers, language, and error pages for the whole app."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from acquis import i18n
+from acquis.auth.guard import CSRF_COOKIE, LoginRequired, csrf_seed, csrf_token
+from acquis.errors import AcquisError
+from acquis.i18n import N_, gettext
+
+log = logging.getLogger("acquis")
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+STATUS_TITLES = {
+    400: N_("Demande incorrecte"),
+    401: N_("Connexion nécessaire"),
+    403: N_("Accès refusé"),
+    404: N_("Page introuvable"),
+    405: N_("Méthode non permise"),
+    409: N_("Action impossible"),
+    413: N_("Fichier trop volumineux"),
+    422: N_("Données non valables"),
+    429: N_("Trop de tentatives"),
+    500: N_("Erreur du serveur"),
+}
+
+
+def make_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.globals["csrf_token"] = csrf_token
+    return Jinja2Templates(env=env)
+
+
+def render(
+    request: Request,
+    page: str,
+    fragment: str | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """The fragment for an htmx request (HX-Request header), the whole page otherwise."""
+    is_htmx = request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+    template = fragment if fragment and is_htmx else page
+    context.setdefault("user", getattr(request.state, "user", None))
+    context["lang"] = i18n.current_language.get()
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, context, status_code=status_code, headers=headers)
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+class ShellMiddleware(BaseHTTPMiddleware):
+    """Per request: the language, the CSRF seed cookie and the security headers."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        lang = i18n.negotiate(request.query_params.get("lang") or request.cookies.get(i18n.LANG_COOKIE),
+                              request.headers.get("accept-language"))
+        i18n.current_language.set(lang)
+        had_seed = bool(request.cookies.get(CSRF_COOKIE))
+        seed = csrf_seed(request)
+        response = await call_next(request)
+        settings = request.app.state.settings
+        if not had_seed:
+            response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax",
+                                secure=settings.secure_cookies, path="/")
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        # The verify URLs carry the whole seal; never leak them to other sites.
+        headers["Referrer-Policy"] = "no-referrer"
+        headers.setdefault("Content-Language", lang)
+        return response
+
+
+def error_response(request: Request, status: int, message: str, code: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    title = gettext(STATUS_TITLES.get(status, STATUS_TITLES[400]))
+    return render(request, "acquis/error.html", status_code=status, title=title, message=message,
+                  status=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AcquisError)
+    def domain_error(request: Request, exc: AcquisError) -> Response:
+        if isinstance(exc, LoginRequired) and not wants_json(request):
+            return RedirectResponse(request.url_for("login_form").include_query_params(
+                next=request.url.path), status_code=303)
+        return error_response(request, exc.status_code, exc.message, exc.code)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        message = gettext(STATUS_TITLES.get(exc.status_code, STATUS_TITLES[400]))
+        return error_response(request, exc.status_code, message, code)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ())[1:])
+        message = f"{where}: {first.get('msg', '')}" if where else gettext(STATUS_TITLES[422])
+        return error_response(request, 422, message, "invalid")
+
+    @app.exception_handler(Exception)
+    def server_error(request: Request, exc: Exception) -> Response:
+        # Log the traceback for operators; the page shows nothing of it (no secrets, no paths).
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, gettext(STATUS_TITLES[500]), "server-error")

@@ -1,0 +1,58 @@
+"""Imports point down only: certificates → assessors → validation → acquis leaves."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = {"acquis": 0, "validation": 1, "assessors": 2, "certificates": 3}
+COMPOSITION_ROOTS = {"acquis/main.py", "acquis/cli.py", "acquis/asgi.py", "acquis/__main__.py",
+                     "acquis/migrations/env.py"}
+# The roots may be imported by nothing but each other (and Alembic's env, which needs every table).
+ROOT_MODULES = {"acquis.main", "acquis.cli", "acquis.asgi"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def violations() -> list[str]:
+    found = []
+    for package, level in LAYERS.items():
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            for name in sorted(imported_modules(path)):
+                top = name.split(".")[0]
+                if relative in COMPOSITION_ROOTS:
+                    continue
+                if top in LAYERS and LAYERS[top] > level:
+                    found.append(f"{relative} imports {name} (upward)")
+                elif package == "acquis" and name in ROOT_MODULES:
+                    found.append(f"{relative} imports the composition root {name}")
+    return found
+
+
+def test_no_module_imports_upward() -> None:
+    assert violations() == []
+
+
+def test_an_upward_import_is_caught(tmp_path: Path, monkeypatch: object) -> None:
+    probe = ROOT / "validation" / "_architecture_probe.py"
+    probe.write_text("from certificates import seal\n")
+    try:
+        assert violations() == ["validation/_architecture_probe.py imports certificates (upward)",
+                                "validation/_architecture_probe.py imports certificates.seal (upward)"]
+    finally:
+        probe.unlink()
+
+
+def test_domain_packages_keep_empty_init_files() -> None:
+    for package in LAYERS:
+        assert (ROOT / package / "__init__.py").read_text().strip() == ""
