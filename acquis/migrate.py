@@ -24,3 +24,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def revision(engine: Engine, message: str) -> None:
     """Write a new migration by comparing the models with the database (developers only)."""
     command.revision(alembic_config(engine), message=message, autogenerate=True)
+
+
+def stamp(engine: Engine, revision: str = "head") -> None:
+    """Record `revision` as applied without running it (for a schema built by other means)."""
+    command.stamp(alembic_config(engine), revision)

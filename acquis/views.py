@@ -30,3 +30,18 @@ def switch_language(request: Request, lang: str, next: str | None = None) -> Res
 @router.get("/healthz", name="check_health")
 def check_health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get("/docs", name="show_api_docs", include_in_schema=False)
+def show_api_docs(request: Request) -> Response:
+    """The JSON API, read from the app's own OpenAPI document (no third-party viewer)."""
+    schema = request.app.openapi()
+    operations = [
+        {"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+         "description": op.get("description", ""), "parameters": op.get("parameters", []),
+         "has_body": "requestBody" in op}
+        for path, item in schema.get("paths", {}).items()
+        if path.startswith("/api/") or path.startswith("/.well-known/")
+        for method, op in item.items()
+    ]
+    return render(request, "acquis/api_docs.html", operations=operations, version=schema["info"]["version"])

@@ -14,7 +14,8 @@ from sqlmodel import Session
 from acquis import migrate
 from acquis.config import Settings, complete
 from acquis.db import make_engine
-from acquis.main import create_app
+from acquis.audit import AuditHead
+from acquis.main import create_app, metadata
 from tests.browser import CHROMIUM_ARGS, chromium_path, serving
 from tests.postgres import Cluster, find_bindir
 from tests.support import UserFactory
@@ -52,16 +53,21 @@ def postgres_url() -> Iterator[str]:
     cluster.stop()
 
 
-def _migrated(url: str, data_dir: object) -> None:
+def _schema(url: str, data_dir: object) -> None:
+    """The models' schema, stamped as migrated (tests/test_migrations.py checks the migrations)."""
     engine = make_engine(Settings(data_dir=data_dir, database_url=url, secret_key="t"))  # type: ignore[arg-type]
-    migrate.upgrade(engine)
+    metadata().create_all(engine)
+    with Session(engine) as session:
+        session.add(AuditHead())
+        session.commit()
+    migrate.stamp(engine)
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("template") / "acquis.db"
-    _migrated(f"sqlite:///{path}", path.parent)
+    _schema(f"sqlite:///{path}", path.parent)
     return str(path)
 
 
@@ -69,7 +75,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 def postgres_template(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     name = f"acquis_template_{uuid.uuid4().hex[:8]}"
     _admin(postgres_url, f'CREATE DATABASE "{name}"')
-    _migrated(postgres_url.rsplit("/", 1)[0] + f"/{name}", tmp_path_factory.mktemp("pg"))
+    _schema(postgres_url.rsplit("/", 1)[0] + f"/{name}", tmp_path_factory.mktemp("pg"))
     return name
 
 
@@ -82,14 +88,26 @@ def _admin(url: str, statement: str) -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    """A fresh, migrated database for this test alone (a copy of a migrated template)."""
+    """A fresh database with the full schema for this test alone (a copy of a template)."""
     if request.param == "sqlite":
         target = f"{tmp_path}/acquis.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite:///{target}"
         return
+    yield from _postgres_database(request, template=request.getfixturevalue("postgres_template"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """A database with no tables at all, for migrating from scratch."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/empty.db"
+        return
+    yield from _postgres_database(request, template="template0")
+
+
+def _postgres_database(request: pytest.FixtureRequest, *, template: str) -> Iterator[str]:
     admin_url = request.getfixturevalue("postgres_url")
-    template = request.getfixturevalue("postgres_template")
     name = f"acquis_test_{uuid.uuid4().hex[:12]}"
     _admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     yield admin_url.rsplit("/", 1)[0] + f"/{name}"
