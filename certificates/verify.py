@@ -1,0 +1,189 @@
+"""The offline verifier: a QR text and a trust list in, CONTRACT.md's verification result out."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from acquis.errors import Invalid
+from certificates import seal
+from certificates.keys import KEY_STATUSES, KeyEntryInvalid, iso_utc, kid_for, public_key_from_jwk
+
+
+class TrustListInvalid(Invalid):
+    """The trust list is not a JWKS-shaped list of Ed25519 issuer keys as CONTRACT.md describes."""
+
+    code = "trust-list-invalid"
+
+
+Revocation = Callable[[str], str | None]
+Checks = dict[str, bool | None]
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A trust-list key and the days on which it may have issued certificates."""
+
+    public_key: Ed25519PublicKey
+    not_before: date
+    not_after: date | None
+    compromised_since: date | None
+    compromised: bool
+
+    def vouches_for(self, issued_on: date) -> bool:
+        """True when a certificate issued that day may carry this key's signature."""
+        # A compromised key with no date vouches for nothing: fail closed.
+        if self.compromised and self.compromised_since is None:
+            return False
+        # Seals carry a day, not a time: a seal dated the day of a compromise could be forged,
+        # so that day is refused; the first and last days of a healthy key are accepted.
+        if self.compromised_since is not None and issued_on >= self.compromised_since:
+            return False
+        if self.not_after is not None and issued_on > self.not_after:
+            return False
+        return issued_on >= self.not_before
+
+
+def verify_seal_text(
+    text: str,
+    trust_list: dict[str, Any],
+    *,
+    now: datetime,
+    revocation: Revocation | None = None,
+) -> dict[str, Any]:
+    """The verification result for a QR text, verify URL or bare payload.
+
+    Forged, garbled and unknown seals are results, never exceptions; only an unusable trust
+    list raises (TrustListInvalid), and whatever `revocation` raises passes through.
+    `revocation(number)` answers None, "revoked" or "superseded"; without it, revocation is
+    reported as not checked (null)."""
+    keys = trusted_keys(trust_list)
+    try:
+        parsed = seal.parse(seal.seal_from_text(text))
+    except seal.MalformedSeal:
+        return _result("malformed", now)
+    key = keys.get(parsed.kid)
+    if key is None:
+        return _result("unknown-key", now, issuer_key=False)
+    if not seal.signature_ok(parsed, key.public_key):
+        return _result("invalid", now, signature=False)
+    # The signature is good, but from a key that was not in service that day (or had been
+    # stolen) it proves nothing, so the claims are not shown: they could be anyone's words.
+    if not key.vouches_for(parsed.claims.issued_on):
+        return _result("invalid", now, signature=True, issuer_key=False)
+    return _judge(parsed.claims, now, revocation)
+
+
+def _judge(claims: seal.Claims, now: datetime, revocation: Revocation | None) -> dict[str, Any]:
+    """The verdict on genuine claims: revoked or superseded, then expired, then valid."""
+    status = _revocation_status(claims.number, revocation)
+    expired = claims.expires_on is not None and _utc_day(now) > claims.expires_on
+    verdict = status or ("expired" if expired else "valid")
+    result = _result(
+        verdict,
+        now,
+        signature=True,
+        issuer_key=True,
+        revocation=None if revocation is None else status is None,
+        expiry=not expired,
+    )
+    result["certificate"] = certificate_view(claims)
+    return result
+
+
+def _revocation_status(number: str, revocation: Revocation | None) -> str | None:
+    if revocation is None:
+        return None
+    status = revocation(number)
+    # Fail closed: an answer this verifier does not understand must never read as "good".
+    if status is not None and status not in ("revoked", "superseded"):
+        return "revoked"
+    return status
+
+
+def _result(
+    verdict: str,
+    now: datetime,
+    *,
+    signature: bool | None = None,
+    issuer_key: bool | None = None,
+    revocation: bool | None = None,
+    expiry: bool | None = None,
+) -> dict[str, Any]:
+    checks: Checks = {
+        "signature": signature,
+        "issuer_key": issuer_key,
+        "revocation": revocation,
+        "expiry": expiry,
+    }
+    return {"verdict": verdict, "checks": checks, "checked_at": iso_utc(now)}
+
+
+def certificate_view(claims: seal.Claims) -> dict[str, Any]:
+    """The signed claims as JSON values; the seal carries the issue day, so issued_at is a date."""
+    return {
+        "number": claims.number,
+        "holder_name": claims.holder_name,
+        "birth_date": claims.birth_date.isoformat(),
+        "framework_code": claims.framework_code,
+        "framework_version": claims.framework_version,
+        "units": list(claims.units),
+        "decision": claims.decision,
+        "issued_on": claims.issued_on.isoformat(),
+        "issued_at": claims.issued_on.isoformat(),
+        "expires_on": claims.expires_on.isoformat() if claims.expires_on else None,
+        "issuer_code": claims.issuer_code,
+    }
+
+
+def trusted_keys(trust_list: dict[str, Any]) -> dict[bytes, TrustedKey]:
+    """The trust list's keys by kid; TrustListInvalid when any entry is unusable."""
+    entries = trust_list.get("keys") if isinstance(trust_list, dict) else None
+    if not isinstance(entries, list):
+        raise TrustListInvalid()
+    keys: dict[bytes, TrustedKey] = {}
+    for entry in entries:
+        key = _trusted_key(entry)
+        kid = kid_for(key.public_key)
+        # Two entries for one key could disagree on its dates; refuse rather than pick one.
+        if kid in keys:
+            raise TrustListInvalid("The trust list names the same key twice.")
+        keys[kid] = key
+    return keys
+
+
+def _trusted_key(entry: Any) -> TrustedKey:
+    try:
+        public_key = public_key_from_jwk(entry)
+    except KeyEntryInvalid as error:
+        raise TrustListInvalid(error.message) from None
+    if entry.get("status") not in KEY_STATUSES:
+        raise TrustListInvalid("A trust-list key has no known status.")
+    not_before = _day_of(entry.get("not_before"))
+    if not_before is None:
+        raise TrustListInvalid("A trust-list key has no not_before date.")
+    return TrustedKey(
+        public_key=public_key,
+        not_before=not_before,
+        not_after=_day_of(entry.get("not_after")),
+        # A compromise date is honoured whatever the status says: fail closed.
+        compromised_since=_day_of(entry.get("compromised_since")),
+        compromised=entry["status"] == "compromised",
+    )
+
+
+def _day_of(value: Any) -> date | None:
+    """The UTC day of an ISO 8601 trust-list time (naive times are UTC); None for null."""
+    if value is None:
+        return None
+    try:
+        return _utc_day(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        raise TrustListInvalid(f"Not an ISO 8601 time: {value!r}.") from None
+
+
+def _utc_day(moment: datetime) -> date:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).date()
