@@ -13,9 +13,10 @@ from acquis.config import Settings
 from acquis.db import make_engine, make_read_engine
 from acquis.storage import Store
 from acquis.web import STATIC_DIR, ShellMiddleware, install_error_handlers, make_templates
+from validation.frameworks import models as framework_models
 
 # The table modules, imported so SQLModel.metadata knows every table.
-TABLE_MODULES = (auth_models, audit)
+TABLE_MODULES = (auth_models, audit, framework_models)
 
 
 def metadata() -> MetaData:

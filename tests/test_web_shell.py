@@ -84,3 +84,10 @@ def test_admin_creates_an_account_through_the_form(client: TestClient, users: Us
     again = post_form(client, "/admin/users", {"login": "AWA", "name": "Other", "role": "counsellor",
                                                "password": "long enough pw"}, page="/admin/users")
     assert again.status_code == 422 and "déjà utilisé" in again.text  # type: ignore[attr-defined]
+
+
+def test_api_docs_page_is_served_from_the_app_itself(client: TestClient) -> None:
+    page = client.get("/docs", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "JSON API" in page.text and "/openapi.json" in page.text
+    assert EXTERNAL.findall(page.text) == []
+    assert client.get("/openapi.json").json()["info"]["title"] == "Acquis"
