@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from acquis.db import UTCDateTime, utcnow
 
@@ -61,7 +61,7 @@ def record(
     """Append one event; `actor` is a user (anything with id and login) or None for the system."""
     # Bumping the head first takes its row lock (PostgreSQL) or the write lock (SQLite), so
     # concurrent appenders queue here and each one then reads the hash its predecessor wrote.
-    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1))
+    session.execute(update(AuditHead).where(col(AuditHead.id) == HEAD_ID).values(seq=AuditHead.seq + 1))
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)).one()
     event = AuditEvent(
         seq=head.seq,
@@ -79,7 +79,7 @@ def record(
     event.digest = digest_of(event.detail)
     event.hash = hash_of(event)
     session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=event.hash))
+    session.execute(update(AuditHead).where(col(AuditHead.id) == HEAD_ID).values(hash=event.hash))
     session.flush()
     return event
 
@@ -109,7 +109,7 @@ def verify(session: Session, *, batch: int = 5000) -> BrokenLink | None:
     expected_seq, prev = 1, GENESIS
     while True:
         rows = session.exec(
-            select(AuditEvent).where(AuditEvent.seq >= expected_seq).order_by(AuditEvent.seq).limit(batch)
+            select(AuditEvent).where(AuditEvent.seq >= expected_seq).order_by(col(AuditEvent.seq)).limit(batch)
         ).all()
         for event in rows:
             problem = _check(event, expected_seq, prev)

@@ -86,6 +86,16 @@ def users_token(login: str, days: Annotated[int, typer.Option(min=1, max=3650)] 
     typer.echo(token)
 
 
+@users_app.command("revoke-tokens")
+def users_revoke_tokens(login: str) -> None:
+    """Revoke every API token of an account (for a lost laptop or a leaked script)."""
+    with database() as session:
+        user = auth_service.get_by_login(session, login)
+        count = auth_service.revoke_api_tokens(session, user, by=None)
+        session.commit()
+    typer.echo(f"revoked {count} token(s) of {user.login}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the audit chain; exit 1 naming the first broken event."""
@@ -167,6 +177,8 @@ def _validated(model: Callable[..., Any], **values: Any) -> Any:
     except ValueError as error:
         first = error.errors()[0]  # type: ignore[attr-defined]
         fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+
+
 
 
 def main() -> None:

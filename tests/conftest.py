@@ -12,9 +12,9 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from acquis import migrate
+from acquis.audit import AuditHead
 from acquis.config import Settings, complete
 from acquis.db import make_engine
-from acquis.audit import AuditHead
 from acquis.main import create_app, metadata
 from tests.browser import CHROMIUM_ARGS, chromium_path, serving
 from tests.postgres import Cluster, find_bindir

@@ -53,6 +53,10 @@ def test_users_token_gives_a_working_bearer_token(settings: Settings, client: Te
     token = result.stdout.strip()
     page = client.get("/", headers={"Authorization": f"Bearer {token}"})
     assert '<h1 id="welcome">Bonjour, Moussa</h1>' in page.text
+    revoked = acquis(settings, "users", "revoke-tokens", "reg")
+    assert revoked.returncode == 0 and "revoked 1 token" in revoked.stdout
+    dead = client.get("/", headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    assert dead.status_code == 401
 
 
 def test_demo_seed_is_idempotent_and_prints_the_accounts(settings: Settings, session: Session) -> None:

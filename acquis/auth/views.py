@@ -3,8 +3,8 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from pydantic import ValidationError
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from acquis.auth import service
 from acquis.auth.guard import SESSION_COOKIE, AdminDep, OptionalUserDep
