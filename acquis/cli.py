@@ -93,7 +93,7 @@ def users_revoke_tokens(login: str) -> None:
         user = auth_service.get_by_login(session, login)
         count = auth_service.revoke_api_tokens(session, user, by=None)
         session.commit()
-    typer.echo(f"revoked {count} token(s) of {user.login}")
+        typer.echo(f"revoked {count} token(s) of {user.login}")
 
 
 @audit_app.command("verify")
