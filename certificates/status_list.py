@@ -5,6 +5,7 @@ import gzip
 import re
 import secrets
 import zlib
+from collections.abc import Container
 
 from acquis.errors import Conflict, Invalid
 from acquis.i18n import N_
@@ -90,7 +91,7 @@ def set_bit(bits: bytearray, index: int, value: bool = True) -> None:
         bits[index // 8] &= ~mask & 0xFF
 
 
-def random_free_index(used: set[int], size: int) -> int:
+def random_free_index(used: Container[int], size: int) -> int:
     """An index in [0, size) not in `used`, uniformly at random from a CSPRNG.
 
     Random rather than sequential, so an index reveals nothing about issue order or volume.

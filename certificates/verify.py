@@ -187,3 +187,26 @@ def _day_of(value: Any) -> date | None:
 def _utc_day(moment: datetime) -> date:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(UTC).date()
+
+
+def result(
+    verdict: str,
+    now: datetime,
+    *,
+    signature: bool | None = None,
+    issuer_key: bool | None = None,
+    revocation: bool | None = None,
+    expiry: bool | None = None,
+) -> dict[str, Any]:
+    """A verification result without certificate data, for verifiers of other formats."""
+    return _result(verdict, now, signature=signature, issuer_key=issuer_key, revocation=revocation, expiry=expiry)
+
+
+def revocation_status(number: str, revocation: Revocation | None) -> str | None:
+    """"revoked", "superseded" or None; an answer not understood reads as revoked (fail closed)."""
+    return _revocation_status(number, revocation)
+
+
+def utc_day(moment: datetime) -> date:
+    """The UTC calendar day of a moment (naive moments are UTC)."""
+    return _utc_day(moment)

@@ -1,0 +1,213 @@
+"""The `acquis keys`, `acquis certificates` and `acquis verify` commands (wired in by acquis/cli.py)."""
+
+import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlmodel import Session
+
+from acquis.config import Settings, load_settings
+from acquis.errors import AcquisError, Invalid
+from acquis.i18n import N_, gettext
+from certificates import keys, keystore, revocation, scanning, service, verification
+from certificates.scanning import Presented
+from certificates.verify import TrustListInvalid
+
+
+class FileMissing(Invalid):
+    """The named file does not exist."""
+
+    code = "file-missing"
+    default_message = N_("Fichier introuvable.")
+
+
+class JsonFileUnreadable(Invalid):
+    """The trust list or revocation list file is not readable JSON."""
+
+    code = "json-file-unreadable"
+    default_message = N_("Ce fichier n'est pas un JSON lisible.")
+
+
+Database = Callable[..., AbstractContextManager[Session]]
+Fail = Callable[..., NoReturn]
+FILE_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".json")
+NOT_VALID = 1
+
+
+def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
+    """Add the certificate commands to the `acquis` app, using its database session and error exit."""
+    keys_app = typer.Typer(help="Issuer signing keys.", no_args_is_help=True)
+    certificates_app = typer.Typer(help="Issued certificates.", no_args_is_help=True)
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(certificates_app, name="certificates")
+
+    def key_command(action: Callable[[Session, Settings], Any], message: Callable[[Any], str]) -> None:
+        settings = load_settings()
+        with database(settings) as session:
+            outcome = action(session, settings)
+            session.commit()
+            typer.echo(message(outcome))
+
+    @keys_app.command("generate")
+    def keys_generate() -> None:
+        """Create the first issuer key (encrypted with ACQUIS_KEY_PASSPHRASE)."""
+        key_command(lambda s, st: keystore.generate(s, settings=st), lambda k: f"generated key {k.kid} (active)")
+
+    @keys_app.command("rotate")
+    def keys_rotate() -> None:
+        """A new signing key; the previous active keys retire (and still verify what they signed)."""
+        key_command(lambda s, st: keystore.rotate(s, settings=st), lambda k: f"new active key {k.kid}")
+
+    @keys_app.command("retire")
+    def keys_retire(kid: str) -> None:
+        """Stop signing with a key; what it signed stays valid."""
+        key_command(lambda s, st: keystore.retire(s, kid), lambda k: f"key {k.kid} is {k.status.value}")
+
+    @keys_app.command("compromised")
+    def keys_compromised(kid: str, since: Annotated[str, typer.Option(help="YYYY-MM-DD or ISO 8601 time")]) -> None:
+        """Distrust everything a key signed from DATE on (earlier certificates stay valid)."""
+        try:
+            moment = keystore.parse_since(since)
+        except AcquisError as error:
+            fail(error.message)
+        key_command(lambda s, st: keystore.mark_compromised(s, kid, since=moment),
+                    lambda k: f"key {k.kid} is compromised since {keys.iso_utc(k.compromised_since)}")
+
+    @keys_app.command("list")
+    def keys_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+        """Every issuer key with its status and dates."""
+        with database() as session:
+            entries = [keystore.jwk(row) for row in keystore.all_keys(session)]
+        if as_json:
+            typer.echo(json.dumps(entries, indent=2))
+            return
+        for entry in entries:
+            typer.echo(f"{entry['kid']}  {entry['status']:<11}  from {entry['not_before']}  "
+                       f"until {entry['not_after'] or '-'}"
+                       + (f"  compromised since {entry['compromised_since']}" if "compromised_since" in entry else ""))
+
+    @keys_app.command("trust-list")
+    def keys_trust_list(output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
+        """The trust list of /.well-known/acquis/trust-list.json, for offline verifiers."""
+        settings = load_settings()
+        with database(settings) as session:
+            document = keystore.trust_list(session, settings=settings)
+        _write_or_print(json.dumps(document, indent=2, ensure_ascii=False), output)
+
+    @certificates_app.command("list")
+    def certificates_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+        """Every certificate, newest first."""
+        settings = load_settings()
+        with database(settings) as session:
+            rows = [service.summary(cert, settings=settings) for cert in service.all_certificates(session)]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        for row in rows:
+            typer.echo(f"{row['number']}  {row['status']:<10}  {row['framework_code']} v{row['framework_version']}"
+                       f"  {row['holder_name']}")
+
+    @certificates_app.command("pdf")
+    def certificates_pdf(number: str, output: Annotated[Path, typer.Option("-o", "--output")]) -> None:
+        """Write a certificate's PDF to FILE."""
+        settings = load_settings()
+        with database(settings) as session:
+            data = service.pdf_bytes(service.get(session, number), settings=settings)
+        output.write_bytes(data)
+        typer.echo(f"wrote {output} ({len(data)} bytes)")
+
+    @certificates_app.command("credential")
+    def certificates_credential(number: str, output: Annotated[Path, typer.Option("-o", "--output")]) -> None:
+        """Write a certificate's Open Badges 3.0 / VC 2.0 credential JSON to FILE."""
+        with database() as session:
+            text = service.get(session, number).credential
+        output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+    @certificates_app.command("revoke")
+    def certificates_revoke(number: str, reason: Annotated[str, typer.Option(help="why, for the audit log")]) -> None:
+        """Revoke a certificate for good; verifiers see it at once."""
+        with database() as session:
+            cert = service.revoke(session, number, reason=reason, by=None)
+            session.commit()
+            typer.echo(f"revoked {cert.number}")
+
+    @app.command("verify")
+    def verify(
+        given: Annotated[str, typer.Argument(metavar="INPUT", help="QR text or URL, PDF, PNG/JPEG or credential JSON")],
+        trust_list: Annotated[Path | None, typer.Option("--trust-list", help="verify offline with this file")] = None,
+        revocations: Annotated[Path | None, typer.Option("--revocations", help="a signed revocation list")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Verify a certificate; exit 0 valid, 1 not valid, 2 unusable input."""
+        try:
+            item = _presented(given)
+            outcome = _offline(item, trust_list, revocations) if trust_list else _online(item, database)
+        except (AcquisError, TrustListInvalid) as error:
+            fail(error.message)
+        _report(outcome, as_json=as_json)
+        raise typer.Exit(0 if outcome["verdict"] == "valid" else NOT_VALID)
+
+
+def _presented(given: str) -> Presented:
+    path = Path(given)
+    if path.is_file():
+        return scanning.read_bytes(path.read_bytes()[: scanning.MAX_UPLOAD_BYTES + 1])
+    if given.lower().endswith(FILE_SUFFIXES) and "/V/" not in given.upper():
+        raise FileMissing(f"{gettext(FileMissing.default_message)} {given}")
+    return Presented("text", text=given)
+
+
+def _offline(item: Presented, trust_path: Path, revocations: Path | None) -> dict[str, Any]:
+    """No database at all: the trust list (and revocation list) files are the only sources."""
+    trust = _json_file(trust_path)
+    source = revocation.lookup_from_list(_json_file(revocations), trust) if revocations else None
+    return verification.verify_offline(item, trust, revocation=source)
+
+
+def _online(item: Presented, database: Database) -> dict[str, Any]:
+    settings = load_settings()
+    with database(settings) as session:
+        outcome = verification.verify_presented(session, item, settings=settings)
+        engine = session.get_bind()
+        session.rollback()  # release SQLite's write lock before the log's own transaction
+        verification.log(engine, channel="cli", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
+    return outcome
+
+
+def _json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise JsonFileUnreadable(f"{gettext(JsonFileUnreadable.default_message)} {path}") from None
+
+
+def _report(outcome: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(outcome, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"verdict: {outcome['verdict']}")
+    shown = outcome.get("certificate")
+    if shown:
+        title = shown.get("qualification_title")
+        title = title.get("fr") if isinstance(title, dict) else title
+        for label, value in (("number", shown.get("number")), ("holder", shown.get("holder_name")),
+                             ("born", shown.get("birth_date")),
+                             ("framework", f"{shown.get('framework_code')} v{shown.get('framework_version')}"),
+                             ("qualification", title), ("units", ", ".join(map(str, shown.get("units", [])))),
+                             ("issued", shown.get("issued_on")), ("expires", shown.get("expires_on") or "never")):
+            if value:
+                typer.echo(f"{label}: {value}")
+    checks = " ".join(f"{name}={json.dumps(value)}" for name, value in outcome["checks"].items())
+    typer.echo(f"checks: {checks}")
+
+
+def _write_or_print(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text)
+        return
+    output.write_text(text + "\n", encoding="utf-8")
+    typer.echo(f"wrote {output}")

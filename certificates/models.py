@@ -1,0 +1,184 @@
+"""Issuer keys, certificates, revocation status lists and the verification log; the issuing input."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import field_validator, model_validator
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from acquis.db import UTCDateTime, str_enum, utcnow
+
+# --- enums -------------------------------------------------------------------------------------
+
+
+class KeyStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+    COMPROMISED = "compromised"
+
+
+class CertificateStatus(StrEnum):
+    ISSUED = "issued"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+
+class Decision(StrEnum):
+    FULL = "full"
+    PARTIAL = "partial"
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+class IssuerKey(SQLModel, table=True):
+    """An Ed25519 issuer key: only its public half is here; the private half is an encrypted file."""
+
+    __tablename__ = "issuer_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kid: str = Field(unique=True, index=True, max_length=16)  # base64url of the 8 kid bytes
+    public_key: str = Field(max_length=64)  # base64url of the raw 32-byte public key (JWK "x")
+    status: KeyStatus = Field(default=KeyStatus.ACTIVE, sa_type=str_enum(KeyStatus))
+    not_before: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    not_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    compromised_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StatusList(SQLModel, table=True):
+    """A Bitstring Status List (revocation); its bits are the revoked certificates' indices."""
+
+    __tablename__ = "certificate_status_list"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(default="revocation", max_length=20)
+    size: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Certificate(SQLModel, table=True):
+    """One issued certificate: a snapshot of everything it attests, its seal, credential and PDF."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        UniqueConstraint("decision_ref", "correction"),
+        UniqueConstraint("status_list_id", "status_index"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True, max_length=60)
+    decision_ref: str = Field(index=True, max_length=200)
+    correction: int = 0  # 0 for the first issue of a decision, then 1, 2... for corrections
+    status: CertificateStatus = Field(default=CertificateStatus.ISSUED, sa_type=str_enum(CertificateStatus))
+    holder_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    holder_name: str = Field(max_length=200)
+    birth_date: date
+    framework_id: int | None = None
+    framework_code: str = Field(max_length=100, index=True)
+    framework_version: int
+    qualification_title_fr: str = Field(sa_type=Text)
+    qualification_title_en: str | None = Field(default=None, sa_type=Text)
+    isco08: str | None = Field(default=None, max_length=4)
+    units: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decision: Decision = Field(sa_type=str_enum(Decision))
+    decision_date: date
+    issued_on: date
+    issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_on: date | None = None
+    evidence_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    assessment_methods: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    kid: str = Field(max_length=16)
+    seal: bytes = Field(sa_type=LargeBinary)
+    qr_text: str = Field(sa_type=Text)
+    credential: str = Field(sa_type=Text)  # the signed credential, exactly as served
+    pdf_sha256: str = Field(default="", max_length=64)
+    pdf_size: int = 0
+    status_list_id: int = Field(foreign_key="certificate_status_list.id")
+    status_index: int
+    supersedes_id: int | None = Field(default=None, foreign_key="certificate.id")
+    issued_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    revocation_reason: str | None = Field(default=None, sa_type=Text)
+    superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def validated_indices(self) -> tuple[int, ...]:
+        return tuple(i for i, unit in enumerate(self.units) if unit.get("validated"))
+
+    def validated_units(self) -> list[dict[str, Any]]:
+        return [unit for unit in self.units if unit.get("validated")]
+
+
+class VerificationLog(SQLModel, table=True):
+    """One verification: when, through which door, what it said; the client only as a keyed hash."""
+
+    __tablename__ = "verification_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    channel: str = Field(max_length=20)
+    verdict: str = Field(max_length=20)
+    client_hash: str | None = Field(default=None, max_length=32, index=True)
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+class UnitSnapshot(SQLModel):
+    """A unit of the framework version, in its order, and whether this decision validated it."""
+
+    code: str = Field(min_length=1, max_length=100)
+    title_fr: str = Field(min_length=1, max_length=2000)
+    title_en: str | None = Field(default=None, max_length=2000)
+    validated: bool
+
+
+class IssueRequest(SQLModel):
+    """Everything a certificate attests, as the jury decision gives it; snapshotted at issue."""
+
+    decision_ref: str = Field(min_length=1, max_length=200)  # unique per decision: issuing is idempotent
+    holder_name: str = Field(min_length=1, max_length=200)
+    birth_date: date
+    holder_user_id: int | None = None
+    framework_id: int | None = None
+    framework_code: str = Field(min_length=1, max_length=100)
+    framework_version: int = Field(ge=0)
+    qualification_title_fr: str = Field(min_length=1, max_length=2000)
+    qualification_title_en: str | None = Field(default=None, max_length=2000)
+    isco08: str | None = Field(default=None, max_length=4)  # an ISCO-08 code: 1 to 4 digits
+    units: list[UnitSnapshot] = Field(min_length=1, max_length=64)  # the seal's bitmap has 64 bits
+    decision: Decision
+    decision_date: date
+    expires_on: date | None = None
+    evidence_kinds: list[str] = Field(default_factory=list)
+    assessment_methods: list[str] = Field(default_factory=list)
+
+    @field_validator("holder_name", "framework_code", "qualification_title_fr")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("isco08")
+    @classmethod
+    def _isco_code(cls, value: str | None) -> str | None:
+        if value is not None and not (value.isascii() and value.isdigit() and 1 <= len(value) <= 4):
+            raise ValueError("an ISCO-08 code is 1 to 4 digits")
+        return value
+
+    @model_validator(mode="after")
+    def _units_make_sense(self) -> "IssueRequest":
+        codes = [unit.code for unit in self.units]
+        if len(set(codes)) != len(codes):
+            raise ValueError("unit codes are unique within a framework version")
+        if not any(unit.validated for unit in self.units):
+            raise ValueError("a certificate validates at least one unit")
+        if self.expires_on is not None and self.expires_on < self.decision_date:
+            raise ValueError("a certificate cannot expire before its decision")
+        return self

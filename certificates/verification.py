@@ -1,0 +1,136 @@
+"""The one verification service behind every door: the QR page, /verify, the API and the CLI."""
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from acquis.config import Settings
+from acquis.db import utcnow
+from acquis.errors import TooManyRequests
+from acquis.i18n import N_
+from certificates import credential, keystore, seal, service
+from certificates.models import VerificationLog
+from certificates.scanning import Presented
+from certificates.verify import Revocation, result, verify_seal_text
+
+# Looking up by number: at most this many per client in the window; numbers stay unguessable.
+NUMBER_LOOKUPS = 30
+NUMBER_WINDOW = timedelta(minutes=15)
+CHANNELS = ("page", "number", "upload", "api", "cli")
+
+
+class TooManyLookups(TooManyRequests):
+    """Too many lookups by number from this client; wait before trying again."""
+
+    code = "too-many-lookups"
+    default_message = N_("Trop de recherches par numéro : patientez un quart d'heure puis réessayez.")
+
+
+# --- online: the database holds the keys, the statuses and the titles ---------------------------
+
+
+def verify_text(session: Session, text: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """The result for a QR text or verify URL, with revocation and titles from the database."""
+    now = now or utcnow()
+    trust = keystore.trust_list(session, settings=settings)
+    outcome = verify_seal_text(text, trust, now=now, revocation=_revocation_for(session, text))
+    return _with_titles(session, outcome, settings=settings)
+
+
+def verify_number(session: Session, number: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """The result for a typed certificate number; "not-found" for any number that is not ours."""
+    now = now or utcnow()
+    cert = service.find(session, number)
+    if cert is None:
+        return result("not-found", now)
+    return verify_text(session, cert.qr_text, settings=settings, now=now)
+
+
+def verify_presented(session: Session, item: Presented, *, settings: Settings,
+                     now: datetime | None = None) -> dict[str, Any]:
+    """The result for what a file held (scanning.read_bytes): a QR text or a credential."""
+    now = now or utcnow()
+    if item.kind == "text":
+        return verify_text(session, item.text, settings=settings, now=now)
+    trust = keystore.trust_list(session, settings=settings)
+    number = credential.certificate_view(item.document)["number"] if isinstance(item.document, dict) else ""
+    known = number and service.find(session, number) is not None
+    revocation: Revocation | None = (lambda n: service.status_of(session, n)) if known else None
+    return credential.verify(item.document, trust, now=now, revocation=revocation,
+                             issuer_id=keystore.issuer_url(settings))
+
+
+def _revocation_for(session: Session, text: str) -> Revocation | None:
+    """The database as revocation source, for numbers it knows; otherwise "not checked"."""
+    try:
+        number = seal.parse(seal.seal_from_text(text)).claims.number
+    except seal.MalformedSeal:
+        return None
+    if service.find(session, number) is None:
+        return None  # a genuine seal we have no record of: its status cannot be checked here
+    return lambda asked: service.status_of(session, asked)
+
+
+def _with_titles(session: Session, outcome: dict[str, Any], *, settings: Settings) -> dict[str, Any]:
+    """Add the labels the seal leaves out (it carries codes): qualification and unit titles, issuer."""
+    shown = outcome.get("certificate")
+    if shown is None:
+        return outcome
+    shown["issuer"] = {"code": settings.issuer_code,
+                       "name": {"fr": settings.issuer_name_fr, "en": settings.issuer_name_en}}
+    cert = service.find(session, shown["number"])
+    # Titles only from the very certificate the seal names, with the same framework version.
+    if cert is None or (cert.framework_code, cert.framework_version) != (shown["framework_code"],
+                                                                          shown["framework_version"]):
+        return outcome
+    shown["qualification_title"] = {"fr": cert.qualification_title_fr, "en": cert.qualification_title_en}
+    shown["unit_titles"] = [
+        {"fr": cert.units[index]["title_fr"], "en": cert.units[index].get("title_en")}
+        for index in shown["units"] if index < len(cert.units)
+    ]
+    return outcome
+
+
+# --- offline: a trust list file, no database ---------------------------------------------------
+
+
+def verify_offline(item: Presented, trust_list: dict[str, Any], *, revocation: Revocation | None = None,
+                   now: datetime | None = None) -> dict[str, Any]:
+    """The result from a trust list alone (and optionally a signed revocation list)."""
+    now = now or utcnow()
+    if item.kind == "text":
+        return verify_seal_text(item.text, trust_list, now=now, revocation=revocation)
+    return credential.verify(item.document, trust_list, now=now, revocation=revocation)
+
+
+# --- the log and the rate limit ----------------------------------------------------------------
+
+
+def client_hash(settings: Settings, client: str | None) -> str | None:
+    """A keyed hash of the client address: enough to rate-limit, useless to identify anyone."""
+    if not client:
+        return None
+    digest = hmac.new(settings.secret_key.encode(), b"verify-client|" + client.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def check_number_rate(session: Session, client: str | None, *, now: datetime | None = None) -> None:
+    """Raise TooManyLookups when this client looked up too many numbers lately."""
+    if client is None:
+        return
+    since = (now or utcnow()) - NUMBER_WINDOW
+    query = select(func.count()).select_from(VerificationLog).where(
+        VerificationLog.client_hash == client, VerificationLog.channel == "number", col(VerificationLog.at) >= since)
+    if session.exec(query).one() >= NUMBER_LOOKUPS:
+        raise TooManyLookups()
+
+
+def log(engine: Engine, *, channel: str, verdict: str, client: str | None) -> None:
+    """Record one verification in its own short transaction (callers may hold a read-only session)."""
+    with Session(engine) as session:
+        session.add(VerificationLog(channel=channel, verdict=verdict, client_hash=client))
+        session.commit()
