@@ -1,0 +1,121 @@
+"""Test helpers for candidate dossiers: a published framework, candidates, dossiers, sample files."""
+
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from sqlmodel import Session
+
+from acquis.auth.models import User
+from acquis.auth.service import issue_api_token
+from acquis.config import Settings
+from validation.dossiers import candidates, consents, service, work_history
+from validation.dossiers.models import (
+    Candidate,
+    CandidateCreate,
+    ConsentCreate,
+    ConsentMethod,
+    ConsentPurpose,
+    Dossier,
+    WorkExperienceCreate,
+)
+from validation.frameworks import importers
+from validation.frameworks.models import (
+    Framework,
+    FrameworkCriterion,
+    FrameworkElement,
+    FrameworkStatus,
+    FrameworkUnit,
+)
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "validation" / "data" / "demo-frameworks.yaml"
+
+
+def publish_framework(session: Session, code: str = "DEMO-MAC-01") -> Framework:
+    """One demo framework, inserted as a draft then published (independent of the frameworks service)."""
+    data = next(f for f in importers.read(DEMO_FILE).frameworks if f.code == code)
+    framework = Framework(code=data.code, version=data.version or 1, status=FrameworkStatus.DRAFT,
+                          title_fr=data.title.fr, title_en=data.title.en, isco08=data.isco08,
+                          min_experience_months=data.min_experience_months, illustrative=True)
+    session.add(framework)
+    session.flush()
+    for u, unit in enumerate(data.units):
+        row = FrameworkUnit(framework_id=framework.id, position=u, code=unit.code, mandatory=unit.mandatory,
+                            title_fr=unit.title.fr, title_en=unit.title.en,
+                            required_evidence=list(unit.required_evidence), currency_years=unit.currency_years)
+        session.add(row)
+        session.flush()
+        position = 0
+        for e, element in enumerate(unit.elements):
+            element_row = FrameworkElement(framework_id=framework.id, unit_id=row.id, position=e, code=element.code,
+                                           title_fr=element.title.fr, title_en=element.title.en)
+            session.add(element_row)
+            session.flush()
+            for criterion in element.criteria:
+                session.add(FrameworkCriterion(framework_id=framework.id, unit_id=row.id, element_id=element_row.id,
+                                               position=position, code=criterion.code, critical=criterion.critical,
+                                               text_fr=criterion.fr, text_en=criterion.en))
+                position += 1
+    session.flush()
+    framework.status = FrameworkStatus.PUBLISHED  # published versions take no new nodes: publish last
+    session.add(framework)
+    session.commit()
+    return framework
+
+
+def candidate_data(**overrides: Any) -> CandidateCreate:
+    values: dict[str, Any] = {
+        "family_name": "Konaté", "given_names": "Seydou", "sex": "male", "birth_date": "1988-04-12",
+        "phone": "76 12 34 56", "region": "Kayes", "commune": "Kayes", "id_document_type": "passport",
+        "id_number": "AA 1234567", "identity_seen": True}
+    return CandidateCreate.model_validate({**values, **overrides})
+
+
+def make_candidate(session: Session, settings: Settings, *, by: User, consent: bool = True,
+                   jobs: int = 1, **overrides: Any) -> Candidate:
+    """A candidate registered by `by`, with oral consent to processing and `jobs` years in Riyadh."""
+    registration = candidates.register(session, candidate_data(**overrides), by=by, settings=settings)
+    candidate = registration.candidate
+    if consent:
+        consents.record(session, candidate.id, ConsentCreate(purpose=ConsentPurpose.PROCESSING,  # type: ignore[arg-type]
+                                                             method=ConsentMethod.ORAL), by=by)
+    for year in range(jobs):
+        work_history.add(session, candidate.id, WorkExperienceCreate(  # type: ignore[arg-type]
+            country="SA", city="Riyad", employer="Al-Bina", job_title="Maçon", start_date=date(2018 + 2 * year, 1, 1),
+            end_date=date(2019 + 2 * year, 6, 30), tasks="Murs en blocs"), by=by)
+    session.commit()
+    return candidate
+
+
+def make_dossier(session: Session, settings: Settings, *, by: User, framework: Framework,
+                 **overrides: Any) -> Dossier:
+    candidate = make_candidate(session, settings, by=by, **overrides)
+    dossier = service.create(session, candidate.id, framework_id=framework.id, unit_ids=None, by=by)  # type: ignore[arg-type]
+    session.commit()
+    return dossier
+
+
+def jpeg(seed: int = 0, size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (seed % 256, 120, 80)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def png(seed: int = 0) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), (10, seed % 256, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def bearer(session: Session, user: User) -> dict[str, str]:
+    token = issue_api_token(session, user, days=1, by=None)
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    """Every file under the evidence store (objects, thumbnails and leftovers alike)."""
+    root = settings.data_dir / "files"
+    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []

@@ -1,0 +1,169 @@
+"""Registering candidates (in the office or by themselves), their phone login and one-time password."""
+
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from acquis import audit
+from acquis.auth.models import Role, User
+from acquis.auth.service import HASHER
+from acquis.config import Settings
+from acquis.db import utcnow
+from acquis.errors import Conflict, Invalid
+from acquis.i18n import N_
+from validation.dossiers import access, countries, identity, phone
+from validation.dossiers.models import Candidate, CandidateCreate
+
+ONE_TIME_DIGITS = 10
+MIN_PASSWORD = 8
+
+
+class PhoneTaken(Conflict):
+    """Another candidate already logs in with this phone number."""
+
+    code = "phone-taken"
+    default_message = N_("Ce numéro de téléphone est déjà celui d'un candidat inscrit.")
+
+
+class IdNumberTaken(Conflict):
+    """A candidate with this ID document number is already registered."""
+
+    code = "id-number-taken"
+    default_message = N_("Une personne est déjà inscrite avec ce numéro de pièce : adressez-vous à l'organisme "
+                         "certificateur.")
+
+
+class CountryUnknown(Invalid):
+    """Not an ISO 3166 country code."""
+
+    code = "country-unknown"
+    default_message = N_("Pays inconnu.")
+
+
+class PasswordRefused(Invalid):
+    """The new password is too short or the current one is wrong."""
+
+    code = "password-refused"
+    default_message = N_("Mot de passe refusé : 8 caractères au moins, et l'ancien mot de passe exact.")
+
+
+@dataclass(frozen=True)
+class Registration:
+    candidate: Candidate
+    one_time_password: str | None  # printed on the slip; None when the candidate chose a password
+
+
+def one_time_password() -> str:
+    """Digits only: easy to read from a slip and to type on any phone keypad."""
+    return "".join(str(secrets.randbelow(10)) for _ in range(ONE_TIME_DIGITS))
+
+
+def register(session: Session, data: CandidateCreate, *, by: User | None, settings: Settings,
+             password: str | None = None, account: User | None = None,
+             with_account: bool = True) -> Registration:
+    """A candidate and their account (login = phone number).
+
+    Registered by staff (`by`), the account gets a one-time password to print; self-registered
+    (`by` None), the candidate's own `password`. An existing candidate `account` (the demo's) is
+    linked instead of creating one; `with_account=False` keeps an office record only, whose account
+    comes with its first slip (new_one_time_password).
+    """
+    number = identity.normalise(data.id_number)
+    login = phone.normalise(data.phone, country_code=settings.phone_country_code)
+    if not countries.is_country(data.nationality):
+        raise CountryUnknown()
+    if session.exec(select(Candidate).where(Candidate.phone == login)).first() or \
+            session.exec(select(User).where(User.login == login)).first():
+        raise PhoneTaken()
+    digest = identity.keyed_hash(settings, number)
+    if session.exec(select(Candidate).where(Candidate.id_number_hash == digest)).first():
+        raise IdNumberTaken()
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise PasswordRefused()
+    secret = password or one_time_password()
+    fields = data.model_dump(exclude={"id_number", "identity_seen", "phone"})
+    candidate = Candidate(**fields, phone=login, id_number_encrypted=identity.encrypt(settings, number),
+                          id_number_last4=identity.last4(number), id_number_hash=digest,
+                          registered_by_id=by.id if by else None, self_registered=by is None)
+    if by is not None and data.identity_seen:
+        candidate.identity_seen_at, candidate.identity_seen_by_id = utcnow(), by.id
+    if account is not None:
+        candidate.user_id = account.id
+    elif with_account:
+        _open_account(session, candidate, secret, by=by, temporary=password is None)
+    session.add(candidate)
+    session.flush()
+    audit.record(session, actor=by, action="candidate.registered", entity_type="candidate",
+                 entity_id=candidate.id, detail={"self_registered": by is None})
+    given = password is None and account is None and with_account
+    return Registration(candidate, secret if given else None)
+
+
+def _open_account(session: Session, candidate: Candidate, secret: str, *, by: User | None, temporary: bool) -> User:
+    """The candidate's login account: their phone number, and a password (temporary when from a slip)."""
+    user = User(login=candidate.phone, name=candidate.display_name, role=Role.CANDIDATE,
+                password_hash=HASHER.hash(secret))
+    session.add(user)
+    session.flush()
+    candidate.user_id, candidate.password_temporary = user.id, temporary
+    # The login is a phone number: personal data stays out of the audit chain.
+    audit.record(session, actor=by, action="user.created", entity_type="user", entity_id=user.id,
+                 detail={"role": Role.CANDIDATE.value})
+    return user
+
+
+def new_one_time_password(session: Session, candidate_id: int, *, by: User) -> tuple[Candidate, str]:
+    """A fresh one-time password for a new slip (lost slip, forgotten password)."""
+    candidate = access.get_candidate(session, candidate_id, user=by)
+    secret = one_time_password()
+    user = session.get(User, candidate.user_id) if candidate.user_id else None
+    if user is None:
+        _open_account(session, candidate, secret, by=by, temporary=True)
+    else:
+        user.password_hash = HASHER.hash(secret)
+        candidate.password_temporary = True
+        session.add(user)
+    session.add(candidate)
+    audit.record(session, actor=by, action="candidate.password_reset", entity_type="candidate",
+                 entity_id=candidate.id)
+    session.flush()
+    return candidate, secret
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """The candidate replaces the slip's one-time password (or any password) with their own."""
+    if len(new) < MIN_PASSWORD or len(new) > 200 or not HASHER.verify(current, user.password_hash):
+        raise PasswordRefused()
+    user.password_hash = HASHER.hash(new)
+    session.add(user)
+    candidate = session.exec(select(Candidate).where(Candidate.user_id == user.id)).first()
+    if candidate is not None:
+        candidate.password_temporary = False
+        session.add(candidate)
+    audit.record(session, actor=user, action="user.password_changed", entity_type="user", entity_id=user.id)
+    session.flush()
+
+
+def mark_identity_seen(session: Session, candidate_id: int, *, by: User) -> Candidate:
+    """Staff saw the ID document itself (in the office, or its scan) and it matches the record."""
+    candidate = access.get_candidate(session, candidate_id, user=by)
+    candidate.identity_seen_at, candidate.identity_seen_by_id = utcnow(), by.id
+    session.add(candidate)
+    audit.record(session, actor=by, action="candidate.identity_seen", entity_type="candidate",
+                 entity_id=candidate.id)
+    session.flush()
+    return candidate
+
+
+def visible(session: Session, *, user: User, id_number: str | None = None, settings: Settings,
+            limit: int = 200) -> list[Candidate]:
+    """The candidates this user may see, newest first; with `id_number`, only its exact match."""
+    query = select(Candidate).where(access.candidate_filter(user))
+    if id_number:
+        try:
+            digest = identity.keyed_hash(settings, identity.normalise(id_number))
+        except identity.IdNumberInvalid:
+            return []
+        query = query.where(Candidate.id_number_hash == digest)
+    return list(session.exec(query.order_by(col(Candidate.id).desc()).limit(limit)))

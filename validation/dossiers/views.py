@@ -1,0 +1,212 @@
+"""Dossier pages for staff: list, open, status moves, admissibility, portfolio snapshot, attestation form."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from acquis.auth.guard import RegistrarDep, UserDep
+from acquis.auth.models import Role, User
+from acquis.auth.service import users_with_roles
+from acquis.db import SessionDep
+from acquis.errors import AcquisError
+from acquis.web import render
+from validation.dossiers import (
+    access,
+    admissibility,
+    consents,
+    evidence,
+    pages,
+    portfolio,
+    service,
+    status,
+)
+from validation.dossiers.candidate_views import CaseworkerDep
+from validation.dossiers.forms import FormDep
+from validation.dossiers.status import DossierStatus
+
+router = APIRouter()
+
+DOSSIER_PAGE = "validation/dossiers/dossier.html"
+STATUS_FRAGMENT = "validation/dossiers/_dossier_status.html"
+
+
+def dossier_context(session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
+    dossier = access.get_dossier(session, dossier_id, user=user)
+    items = evidence.of_dossier(session, dossier_id)
+    moves = [move for move in status.moves_for(dossier.status, user.role) if move not in service.DEDICATED]
+    return pages.context(
+        dossier=dossier, candidate=service.candidate_of(session, dossier),
+        framework=service.framework_of(session, dossier),
+        units=service.units(session, dossier_id), history=service.history(session, dossier_id), items=items,
+        links=evidence.links_of(session, [item.id for item, _ in items]),  # type: ignore[misc]
+        needs=portfolio.needs(session, dossier), snapshots=portfolio.snapshots(session, dossier_id),
+        moves=moves, can_decide=_can(dossier, user, DossierStatus.ADMISSIBLE),
+        can_submit_portfolio=_can(dossier, user, DossierStatus.PORTFOLIO_SUBMITTED),
+        can_reopen=dossier.status == DossierStatus.LAPSED and bool(status.moves_for(dossier.status, user.role)),
+        accepts_evidence=dossier.status in status.EVIDENCE_OPEN,
+        counsellors=users_with_roles(session, [Role.COUNSELLOR]) if user.role in access.SEE_ALL else [],
+        **extra)
+
+
+def _can(dossier: Any, user: User, target: DossierStatus) -> bool:
+    return target in status.moves_for(dossier.status, user.role)
+
+
+def back_to_dossier(request: Request, session: Session, dossier_id: int, *, user: User,
+                    status_code: int = 200, **extra: Any) -> Response:
+    """After a move: the status fragment for htmx, the page with the error, or a redirect to the page."""
+    htmx = request.headers.get("HX-Request") == "true"
+    if htmx or extra.get("error"):
+        # htmx swaps no 4xx answer: the fragment carrying the error message comes as a 200.
+        return render(request, DOSSIER_PAGE, STATUS_FRAGMENT, status_code=200 if htmx else status_code,
+                      **dossier_context(session, dossier_id, user=user, **extra))
+    target = "show_portal_dossier" if user.role == Role.CANDIDATE else "show_dossier"
+    return RedirectResponse(request.url_for(target, dossier_id=dossier_id), status_code=303)
+
+
+@router.get("/dossiers", name="list_dossiers")
+def list_dossiers(request: Request, session: SessionDep, user: CaseworkerDep, status: str = "") -> Response:
+    chosen = DossierStatus(status) if status in DossierStatus.__members__.values() else None
+    rows = service.visible(session, user=user, status_filter=chosen)
+    return render(request, "validation/dossiers/dossier_list.html", **pages.context(
+        dossiers=rows, chosen=chosen, names={d.id: service.candidate_of(session, d).display_name for d in rows},
+        frameworks={d.id: service.framework_of(session, d) for d in rows},
+        duplicates=evidence.duplicates_elsewhere(session, user=user)))
+
+
+@router.get("/candidates/{candidate_id}/dossiers/new", name="new_dossier")
+def new_dossier(request: Request, session: SessionDep, user: CaseworkerDep, candidate_id: int,
+                framework_id: int | None = None) -> Response:
+    candidate = access.get_candidate(session, candidate_id, user=user)
+    frameworks = service.published_frameworks(session)
+    chosen = next((f for f in frameworks if f.id == framework_id), None)
+    return render(request, "validation/dossiers/dossier_new.html", **pages.context(
+        candidate=candidate, frameworks=frameworks, chosen=chosen,
+        units=service.framework_units(session, chosen.id) if chosen and chosen.id else []))
+
+
+@router.post("/candidates/{candidate_id}/dossiers", name="create_dossier")
+def create_dossier(request: Request, session: SessionDep, user: UserDep, candidate_id: int,
+                   form: FormDep) -> Response:
+    try:
+        framework_id = int(str(form.get("framework_id") or "0"))
+        unit_ids = [int(str(value)) for value in form.getlist("unit_ids") if str(value).isdigit()]
+        dossier = service.create(session, candidate_id, framework_id=framework_id, unit_ids=unit_ids, by=user)
+    except (AcquisError, ValueError) as problem:
+        message = problem.message if isinstance(problem, AcquisError) else str(problem)
+        code = problem.status_code if isinstance(problem, AcquisError) else 422
+        candidate = access.get_candidate(session, candidate_id, user=user)
+        return render(request, "validation/dossiers/dossier_new.html", status_code=code, **pages.context(
+            candidate=candidate, frameworks=service.published_frameworks(session), chosen=None, units=[],
+            error=message))
+    session.commit()
+    target = "show_portal_dossier" if user.role == Role.CANDIDATE else "show_dossier"
+    return RedirectResponse(request.url_for(target, dossier_id=dossier.id), status_code=303)
+
+
+@router.get("/dossiers/{dossier_id}", name="show_dossier")
+def show_dossier(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+    if user.role == Role.CANDIDATE:
+        access.get_dossier(session, dossier_id, user=user)
+        return RedirectResponse(request.url_for("show_portal_dossier", dossier_id=dossier_id), status_code=303)
+    return render(request, DOSSIER_PAGE, **dossier_context(session, dossier_id, user=user))
+
+
+@router.post("/dossiers/{dossier_id}/move", name="move_dossier")
+def move_dossier(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
+                 to: Annotated[str, Form(max_length=40)],
+                 reason: Annotated[str, Form(max_length=5000)] = "") -> Response:
+    try:
+        target = DossierStatus(to)
+        service.move(session, dossier_id, target, by=user, reason=reason)
+    except ValueError:
+        return back_to_dossier(request, session, dossier_id, user=user, status_code=422,
+                               error=status.TransitionNotAllowed().message)
+    except AcquisError as problem:
+        if problem.status_code == 404:
+            raise
+        return back_to_dossier(request, session, dossier_id, user=user, status_code=problem.status_code,
+                               error=problem.message)
+    session.commit()
+    return back_to_dossier(request, session, dossier_id, user=user)
+
+
+@router.post("/dossiers/{dossier_id}/reopen", name="reopen_dossier")
+def reopen_dossier(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+    service.reopen(session, dossier_id, by=user)
+    session.commit()
+    return back_to_dossier(request, session, dossier_id, user=user)
+
+
+@router.post("/dossiers/{dossier_id}/portfolio", name="submit_portfolio")
+def submit_portfolio(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+    try:
+        portfolio.submit(session, dossier_id, by=user)
+    except AcquisError as problem:
+        if problem.status_code == 404:
+            raise
+        return back_to_dossier(request, session, dossier_id, user=user, status_code=problem.status_code,
+                               error=problem.message)
+    session.commit()
+    return back_to_dossier(request, session, dossier_id, user=user)
+
+
+@router.get("/snapshots/{snapshot_id}.json", name="download_snapshot")
+def download_snapshot(session: SessionDep, user: UserDep, snapshot_id: int) -> Response:
+    """The frozen manifest, byte for byte the text its SHA-256 was taken over."""
+    snapshot = portfolio.get_snapshot(session, snapshot_id, user=user)
+    return Response(portfolio.canonical(snapshot.manifest), media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="portfolio-{snapshot.dossier_id}-{snapshot.id}.json"',
+        "Cache-Control": "private, no-store"})
+
+
+@router.get("/dossiers/{dossier_id}/admissibility", name="show_admissibility")
+def show_admissibility(request: Request, session: SessionDep, user: RegistrarDep, dossier_id: int) -> Response:
+    return render(request, "validation/dossiers/dossier_admissibility.html",
+                  **_admissibility_context(session, dossier_id, user=user))
+
+
+def _admissibility_context(session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
+    context = dossier_context(session, dossier_id, user=user, **extra)
+    context["review"] = admissibility.review(session, context["dossier"])
+    context["consents_active"] = consents.active(session, context["candidate"].id)
+    return context
+
+
+@router.post("/dossiers/{dossier_id}/admissibility", name="decide_admissibility")
+def decide_admissibility(request: Request, session: SessionDep, user: RegistrarDep, dossier_id: int,
+                         form: FormDep) -> Response:
+    decision = str(form.get("decision") or "")
+    missing = [str(v) for v in form.getlist("missing")] + str(form.get("missing_other") or "").splitlines()
+    try:
+        if decision not in admissibility.DECISIONS:
+            raise status.TransitionNotAllowed()
+        admissibility.decide(session, dossier_id, decision=decision, by=user, missing=missing,  # type: ignore[arg-type]
+                             reason=str(form.get("reason") or ""), advice=str(form.get("advice") or ""))
+    except AcquisError as problem:
+        if problem.status_code == 404:
+            raise
+        return render(request, "validation/dossiers/dossier_admissibility.html", status_code=problem.status_code,
+                      **_admissibility_context(session, dossier_id, user=user, error=problem.message))
+    session.commit()
+    return RedirectResponse(request.url_for("show_dossier", dossier_id=dossier_id), status_code=303)
+
+
+@router.post("/dossiers/{dossier_id}/counsellor", name="assign_counsellor")
+def assign_counsellor(request: Request, session: SessionDep, user: RegistrarDep, dossier_id: int,
+                      counsellor_id: Annotated[str, Form()] = "") -> Response:
+    chosen = int(counsellor_id) if counsellor_id.isdigit() else None
+    service.assign_counsellor(session, dossier_id, counsellor_id=chosen, by=user)
+    session.commit()
+    return RedirectResponse(request.url_for("show_dossier", dossier_id=dossier_id), status_code=303)
+
+
+@router.get("/dossiers/{dossier_id}/attestation-form", name="print_attestation_form")
+def print_attestation_form(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+    """A blank form for a trusted third party to attest the candidate's work, to print and carry."""
+    dossier = access.get_dossier(session, dossier_id, user=user)
+    return render(request, "validation/dossiers/attestation_form.html", **pages.context(
+        dossier=dossier, candidate=service.candidate_of(session, dossier),
+        framework=service.framework_of(session, dossier), units=service.units(session, dossier_id)))
