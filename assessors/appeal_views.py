@@ -1,0 +1,84 @@
+"""The candidate's side of the assessment (flags, convocation, decision, validated units, gap plan,
+appeal), served to the portal by URL, and the registrar's answers to appeals."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from acquis.auth.guard import RegistrarDep, UserDep
+from acquis.auth.models import Role, User
+from acquis.db import SessionDep
+from acquis.errors import AcquisError, Invalid
+from acquis.web import render
+from assessors import appeals, desk, jury, pages, service
+from assessors.models import AppealOutcome, ValidatedUnit
+from validation.dossiers import access
+from validation.dossiers.status import DossierStatus
+
+router = APIRouter()
+
+PAGE = "assessors/portal_assessment.html"
+FRAGMENT = "assessors/_portal_assessment.html"
+S = DossierStatus
+
+
+def portal_context(request: Request, session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
+    dossier = access.get_dossier(session, dossier_id, user=user)
+    settings, today = request.app.state.settings, pages.today()
+    decision = jury.latest(session, dossier_id)
+    code = service.framework(session, dossier).code
+    held = session.exec(select(ValidatedUnit).where(ValidatedUnit.candidate_id == dossier.candidate_id,
+                                                    ValidatedUnit.framework_code == code)
+                        .order_by(col(ValidatedUnit.validated_on), col(ValidatedUnit.id))).all()
+    return pages.dossier_context(
+        session, dossier, flags=desk.open_flags(session, dossier),
+        plans=desk.plans(session, dossier_id) if dossier.status == S.ASSESSMENT_SCHEDULED else {},
+        units=service.units(session, dossier), decision=decision, held=held,
+        gap_plan=jury.gap_plan(session, decision.id) if decision else None,  # type: ignore[arg-type]
+        appeal=appeals.of_decision(session, decision.id) if decision else None,  # type: ignore[arg-type]
+        can_appeal=appeals.can_appeal(session, dossier, settings=settings, today=today),
+        appeal_ends=appeals.window_ends(decision, settings=settings) if decision else None,
+        is_candidate=user.role == Role.CANDIDATE, **extra)
+
+
+@router.get("/portal/dossiers/{dossier_id}/assessment", name="show_portal_assessment")
+def show_portal_assessment(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+    return render(request, PAGE, FRAGMENT, **portal_context(request, session, dossier_id, user=user))
+
+
+@router.post("/dossiers/{dossier_id}/appeal", name="lodge_appeal")
+def lodge_appeal(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
+                 grounds: Annotated[str, Form(max_length=5000)] = "") -> Response:
+    try:
+        appeals.lodge(session, dossier_id, grounds=grounds, by=user, settings=request.app.state.settings,
+                      today=pages.today())
+    except AcquisError as problem:
+        if problem.status_code == 404:
+            raise
+        session.rollback()
+        return render(request, PAGE, status_code=problem.status_code,
+                      **portal_context(request, session, dossier_id, user=user, error=problem.message))
+    session.commit()
+    return RedirectResponse(request.url_for("show_portal_assessment", dossier_id=dossier_id), status_code=303)
+
+
+@router.post("/appeals/{appeal_id}/decision", name="decide_appeal")
+def decide_appeal(request: Request, session: SessionDep, user: RegistrarDep, appeal_id: int,
+                  outcome: Annotated[str, Form(max_length=10)],
+                  reason: Annotated[str, Form(max_length=5000)] = "") -> Response:
+    if outcome not in AppealOutcome.__members__.values():
+        raise Invalid()
+    row = appeals.decide(session, appeal_id, outcome=AppealOutcome(outcome), reason=reason, by=user)
+    session.commit()
+    return RedirectResponse(request.url_for("show_assignments", dossier_id=row.dossier_id), status_code=303)
+
+
+@router.post("/dossiers/{dossier_id}/gap-plan", name="close_appeal_window")
+def close_appeal_window(request: Request, session: SessionDep, user: RegistrarDep, dossier_id: int) -> Response:
+    appeals.close_window(session, dossier_id, by=user, settings=request.app.state.settings, today=pages.today())
+    session.commit()
+    return RedirectResponse(request.url_for("show_assignments", dossier_id=dossier_id), status_code=303)
+
+

@@ -1,0 +1,32 @@
+"""What every assessment page template is given: the dossier pages' helpers plus the assessment's words."""
+
+from typing import Any
+
+from sqlmodel import Session
+
+from acquis import i18n
+from assessors import labels, service
+from validation.dossiers import pages
+from validation.dossiers import service as dossiers
+from validation.dossiers.models import Dossier
+
+
+def title(node: Any, prefix: str = "title") -> str:
+    """A framework node's title (or text) in the page's language, French when there is no translation."""
+    get = node.get if isinstance(node, dict) else (lambda key: getattr(node, key, None))
+    english = get(f"{prefix}_en")
+    return english if i18n.current_language.get() == "en" and english else (get(f"{prefix}_fr") or "")
+
+
+today = pages.today
+
+
+def context(**values: Any) -> dict[str, Any]:
+    return pages.context(AL=labels, why=labels.why, moderation_reason=labels.moderation_reason, title=title,
+                         **values)
+
+
+def dossier_context(session: Session, dossier: Dossier, **values: Any) -> dict[str, Any]:
+    """The page's dossier with its candidate and framework (every assessment page shows them)."""
+    return context(dossier=dossier, candidate=dossiers.candidate_of(session, dossier),
+                   framework=service.framework(session, dossier), **values)

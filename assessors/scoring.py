@@ -1,0 +1,247 @@
+"""Scoring: criterion judgements saved one click at a time (a stale save by someone else is refused),
+unit results computed by assessors.rules with their trace, and the end of the assessment."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from acquis import audit
+from acquis.auth.models import User
+from acquis.db import utcnow
+from acquis.errors import Conflict, Invalid
+from acquis.i18n import N_, gettext
+from assessors import desk, rules, service
+from assessors.models import (
+    AssessmentSession,
+    CriterionJudgement,
+    JudgementInput,
+    Method,
+    PaperChecklist,
+    Source,
+    UnitResult,
+)
+from validation.dossiers import service as dossiers
+from validation.dossiers.models import AccessPurpose, Dossier, Evidence, Verification
+from validation.dossiers.status import DossierStatus
+from validation.frameworks.models import FrameworkCriterion, FrameworkUnit
+
+S = DossierStatus
+ASSESS = (AccessPurpose.ASSESS,)
+SCORING = frozenset({S.ASSESSMENT_SCHEDULED})
+DEFAULT_CURRENCY_YEARS = 5
+
+
+class StaleJudgement(Conflict):
+    """Someone else saved this criterion since the page was loaded: nothing is overwritten silently."""
+
+    code = "stale-judgement"
+    default_message = N_("Quelqu'un d'autre a modifié ce critère entre-temps : votre changement n'est pas "
+                         "enregistré. Voici la version actuelle ; refaites votre changement si besoin.")
+
+
+class CriterionNotInDossier(Invalid):
+    code = "criterion-not-in-dossier"
+    default_message = N_("Ce critère ne fait pas partie des blocs à évaluer de ce dossier.")
+
+
+class SourceRefused(Invalid):
+    code = "source-refused"
+    default_message = N_("Une preuve ou une séance citée ne fait pas partie de ce dossier pour ce bloc.")
+
+
+class NotAllJudged(Conflict):
+    code = "not-all-judged"
+    default_message = N_("Chaque critère doit être jugé avant de terminer l'évaluation.")
+
+
+@dataclass(frozen=True)
+class UnitSheet:
+    unit: FrameworkUnit
+    criteria: list[FrameworkCriterion]
+    judgements: dict[int, CriterionJudgement]
+    result: UnitResult | None
+    items: list[desk.Item]  # portfolio items, those linked to the unit first
+    sessions: list[AssessmentSession]  # sessions that covered the unit
+
+
+def criteria_of(session: Session, unit_id: int) -> list[FrameworkCriterion]:
+    return list(session.exec(select(FrameworkCriterion).where(FrameworkCriterion.unit_id == unit_id)
+                             .order_by(col(FrameworkCriterion.position), col(FrameworkCriterion.id))))
+
+
+def judgements(session: Session, dossier_id: int, *, unit_id: int | None = None) -> dict[int, CriterionJudgement]:
+    query = select(CriterionJudgement).where(CriterionJudgement.dossier_id == dossier_id,
+                                             CriterionJudgement.round == service.round_of(session, dossier_id))
+    if unit_id is not None:
+        query = query.where(CriterionJudgement.unit_id == unit_id)
+    return {j.criterion_id: j for j in session.exec(query)}
+
+
+def results(session: Session, dossier_id: int) -> dict[int, UnitResult]:
+    current = service.round_of(session, dossier_id)
+    return {r.unit_id: r for r in session.exec(select(UnitResult).where(UnitResult.dossier_id == dossier_id,
+                                                                        UnitResult.round == current))}
+
+
+def sheet(session: Session, dossier: Dossier, unit: FrameworkUnit) -> UnitSheet:
+    items = desk.items(session, dossier)
+    items.sort(key=lambda item: unit.id not in item.unit_ids)
+    covering = [s for s in desk.sessions(session, dossier.id) if unit.id in s.unit_ids]  # type: ignore[arg-type]
+    return UnitSheet(unit, criteria_of(session, unit.id), judgements(session, dossier.id, unit_id=unit.id),  # type: ignore[arg-type]
+                     results(session, dossier.id).get(unit.id), items, covering)  # type: ignore[arg-type]
+
+
+def get_criterion(session: Session, criterion_id: int) -> FrameworkCriterion:
+    found = session.get(FrameworkCriterion, criterion_id)
+    if found is None:
+        raise CriterionNotInDossier()
+    return found
+
+
+def unit_to_assess(session: Session, dossier: Dossier, unit_id: int) -> FrameworkUnit:
+    unit = next((u for u in service.to_assess(session, dossier) if u.id == unit_id), None)
+    if unit is None:
+        raise desk.UnitNotInDossier()
+    return unit
+
+
+def save(session: Session, dossier_id: int, criterion_id: int, data: JudgementInput, *, by: User,
+         today: date) -> CriterionJudgement:
+    """Save one criterion's judgement (verdict, evidence cited, comment) and recompute its unit.
+
+    `data.version` is the version the assessor's page showed: if another person saved since, the save
+    is refused (StaleJudgement) and the page shows the current state instead.
+    """
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS, statuses=SCORING)
+    criterion = get_criterion(session, criterion_id)
+    unit = unit_to_assess(session, dossier, criterion.unit_id)
+    _check_sources(session, dossier, unit, data.evidence_ids, data.session_ids)
+    row = _locked(session, dossier_id, criterion_id)
+    if row is None:
+        row = CriterionJudgement(dossier_id=dossier_id, round=service.round_of(session, dossier_id),
+                                 unit_id=unit.id, criterion_id=criterion_id)  # type: ignore[arg-type]
+    elif row.version != data.version and row.updated_by_id != by.id:
+        raise StaleJudgement()
+    row.verdict, row.comment = data.verdict, data.comment
+    row.evidence_ids, row.session_ids = sorted(set(data.evidence_ids)), sorted(set(data.session_ids))
+    row.version, row.updated_at, row.updated_by_id = row.version + 1, utcnow(), by.id
+    row.source, row.confirmed_by_id = Source.SCREEN, None
+    try:
+        # A savepoint: two first saves of the same criterion at once, the second one is told it is stale.
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        raise StaleJudgement() from None
+    audit.record(session, actor=by, action="assessment.judged", entity_type="dossier", entity_id=dossier_id,
+                 detail={"criterion": criterion.code, "verdict": data.verdict.value if data.verdict else None,
+                         "evidence": row.evidence_ids, "sessions": row.session_ids, "version": row.version})
+    compute(session, dossier, unit, as_of=today)
+    return row
+
+
+def _locked(session: Session, dossier_id: int, criterion_id: int) -> CriterionJudgement | None:
+    # FOR UPDATE on PostgreSQL: a concurrent save waits, then sees the version this one wrote
+    # (SQLite's write transactions already run one at a time).
+    return session.exec(select(CriterionJudgement).where(
+        CriterionJudgement.dossier_id == dossier_id, CriterionJudgement.criterion_id == criterion_id,
+        CriterionJudgement.round == service.round_of(session, dossier_id)).with_for_update()).first()
+
+
+def _check_sources(session: Session, dossier: Dossier, unit: FrameworkUnit, evidence_ids: list[int],
+                   session_ids: list[int]) -> None:
+    if not set(evidence_ids) <= set(desk.frozen_ids(session, dossier.id)):  # type: ignore[arg-type]
+        raise SourceRefused()
+    usable = {s.id for s in desk.sessions(session, dossier.id) if unit.id in s.unit_ids  # type: ignore[arg-type]
+              and s.method != Method.DESK}
+    if not set(session_ids) <= usable:
+        raise SourceRefused()
+
+
+def currency_years(session: Session, dossier: Dossier, unit: FrameworkUnit) -> int:
+    """The unit's currency; else the framework's default for critical criteria, else its default."""
+    if unit.currency_years:
+        return unit.currency_years
+    defaults = (service.framework(session, dossier).default_rules or {}).get("currency_years") or {}
+    return int(defaults.get("critical") or defaults.get("default") or DEFAULT_CURRENCY_YEARS)
+
+
+def sources_of(session: Session, judgement: CriterionJudgement) -> tuple[rules.Source, ...]:
+    """The rule's view of the evidence cited: kind and date; suspect items and sessions held without an
+    identity check do not count (the trace shows them as unusable)."""
+    found = []
+    for item_id in judgement.evidence_ids:
+        item = session.get(Evidence, item_id)
+        if item is not None:
+            on = item.date_to or item.date_from or item.uploaded_at.date()
+            found.append(rules.Source(f"evidence:{item.id}", item.kind.value, on,
+                                      usable=item.verification != Verification.SUSPECT))
+    for session_id in judgement.session_ids:
+        sitting = session.get(AssessmentSession, session_id)
+        if sitting is not None:
+            found.append(rules.Source(f"session:{sitting.id}", sitting.method.value, sitting.held_on,
+                                      usable=sitting.identity_checked))
+    return tuple(found)
+
+
+def compute(session: Session, dossier: Dossier, unit: FrameworkUnit, *, as_of: date) -> UnitResult:
+    """Apply the rule to the unit's current judgements; store the result with its trace."""
+    saved = judgements(session, dossier.id, unit_id=unit.id)  # type: ignore[arg-type]
+    inputs = [rules.Judgement(c.code, c.critical, saved[c.id].verdict if c.id in saved else None,
+                              sources_of(session, saved[c.id]) if c.id in saved else ())
+              for c in criteria_of(session, unit.id)]  # type: ignore[arg-type]
+    outcome = rules.judge_unit(unit.code, inputs, as_of=as_of,
+                               currency_years=currency_years(session, dossier, unit))
+    row = results(session, dossier.id).get(unit.id) or UnitResult(  # type: ignore[arg-type]
+        dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)  # type: ignore[arg-type]
+    row.competent, row.trace, row.computed_at, row.carried = outcome.competent, outcome.trace, utcnow(), False
+    session.add(row)
+    session.flush()
+    return row
+
+
+def carry(session: Session, dossier: Dossier) -> None:
+    """Units validated by an earlier decision: recorded as competent, carried, with where they come from."""
+    held = service.carried(session, dossier)
+    existing = results(session, dossier.id)  # type: ignore[arg-type]
+    for unit in service.units(session, dossier):
+        if unit.code in held:
+            row = existing.get(unit.id) or UnitResult(  # type: ignore[arg-type]
+                dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)  # type: ignore[arg-type]
+            before = held[unit.code]
+            row.competent, row.carried = True, True
+            row.trace = {"rule": "carried", "unit": unit.code, "decision": before.decision_id,
+                         "validated_on": before.validated_on.isoformat(), "result": "competent"}
+            session.add(row)
+    session.flush()
+
+
+def pending_paper(session: Session, dossier_id: int) -> list[PaperChecklist]:
+    return list(session.exec(select(PaperChecklist).where(
+        PaperChecklist.dossier_id == dossier_id, PaperChecklist.round == service.round_of(session, dossier_id),
+        col(PaperChecklist.confirmed_at).is_(None))))
+
+
+def finish(session: Session, dossier_id: int, *, by: User, today: date) -> dict[int, UnitResult]:
+    """Every criterion judged and every paper checklist confirmed: compute every unit as of today and
+    mark the dossier assessed (moderation.route then sends it to a moderator or to the jury)."""
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS, statuses=SCORING)
+    if pending_paper(session, dossier_id):
+        raise NotAllJudged(gettext("Une fiche papier attend encore la confirmation d'une deuxième personne."))
+    saved = judgements(session, dossier_id)
+    for unit in service.to_assess(session, dossier):
+        if any(c.id not in saved or saved[c.id].verdict is None for c in criteria_of(session, unit.id)):  # type: ignore[arg-type]
+            raise NotAllJudged()
+    for unit in service.to_assess(session, dossier):
+        compute(session, dossier, unit, as_of=today)
+    carry(session, dossier)
+    state = service.state(session, dossier_id)
+    state.finished_at = utcnow()
+    session.add(state)
+    found = results(session, dossier_id)
+    dossiers.transition(session, dossier, S.ASSESSED, by=by)
+    audit.record(session, actor=by, action="assessment.finished", entity_type="dossier", entity_id=dossier_id,
+                 detail={"competent": sorted(r.unit_id for r in found.values() if r.competent),
+                         "not_yet_competent": sorted(r.unit_id for r in found.values() if not r.competent)})
+    return found

@@ -1,0 +1,158 @@
+"""Test helpers for the assessment: accredited assessors, a dossier whose portfolio is frozen, and the
+steps of an assessment driven through the services (each step commits, as a request would)."""
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session
+
+from acquis.auth.models import Role, User
+from acquis.config import Settings
+from acquis.storage import Store
+from assessors import assignment, desk, jury, moderation, registry, scoring
+from assessors.models import AccreditationCreate, JudgementInput, Method, ModerationOutcome, PlanInput, SessionInput
+from assessors.rules import Verdict
+from tests.dossiers_support import jpeg, make_dossier, publish_framework
+from tests.support import UserFactory
+from validation.dossiers import admissibility, evidence, portfolio, service
+from validation.dossiers.models import AccessPurpose, Candidate, Dossier, EvidenceCreate, EvidenceKind
+from validation.dossiers.status import DossierStatus
+from validation.frameworks.models import Framework
+
+S = DossierStatus
+P = AccessPurpose
+
+
+def today() -> date:
+    return date.today()
+
+
+@dataclass
+class Cast:
+    """The people of one assessment, and the framework and dossier they work on."""
+
+    admin: User
+    registrar: User
+    counsellor: User
+    assessor: User
+    moderator: User
+    framework: Framework
+    dossier: Dossier
+    photo_id: int
+
+
+def accredit(session: Session, user: User, code: str, *, by: User, until: date | None = None,
+             start: date | None = None) -> None:
+    registry.accredit(session, user.id, AccreditationCreate(  # type: ignore[arg-type]
+        framework_code=code, valid_from=start or today() - timedelta(days=365),
+        valid_until=until or today() + timedelta(days=365)), by=by)
+    session.commit()
+
+
+def frozen_dossier(session: Session, settings: Settings, framework: Framework, *, counsellor: User,
+                   registrar: User, account: User | None = None, **candidate: object) -> tuple[Dossier, int]:
+    """A dossier of the counsellor's, admitted, with one photo linked to the first unit, portfolio frozen;
+    `account` becomes the candidate's login."""
+    dossier = make_dossier(session, settings, by=counsellor, framework=framework, **candidate)
+    if account is not None:
+        person = session.get(Candidate, dossier.candidate_id)
+        assert person is not None
+        person.user_id, person.password_temporary = account.id, False
+        session.add(person)
+    service.move(session, dossier.id, S.SUBMITTED, by=counsellor)  # type: ignore[arg-type]
+    service.move(session, dossier.id, S.INTAKE_REVIEW, by=registrar)  # type: ignore[arg-type]
+    admissibility.decide(session, dossier.id, decision="admissible", by=registrar)  # type: ignore[arg-type]
+    service.move(session, dossier.id, S.PORTFOLIO_IN_PROGRESS, by=counsellor)  # type: ignore[arg-type]
+    first = service.units(session, dossier.id)[0]  # type: ignore[arg-type]
+    received = evidence.add(session, dossier.id, EvidenceCreate(  # type: ignore[arg-type]
+        kind=EvidenceKind.PHOTO_OF_WORK, description="Casque et gants sur le chantier", unit_ids=[first.id],  # type: ignore[list-item]
+        date_from=today() - timedelta(days=400), country="SA"),
+        file=io.BytesIO(jpeg(7)), filename="chantier.jpg", by=counsellor, store=Store(settings.data_dir / "files"),
+        settings=settings)
+    portfolio.submit(session, dossier.id, by=counsellor)  # type: ignore[arg-type]
+    session.commit()
+    return dossier, received.evidence.id  # type: ignore[return-value]
+
+
+def cast(session: Session, settings: Settings, users: UserFactory, *, account: User | None = None,
+         **candidate: object) -> Cast:
+    admin = users(Role.ADMIN)
+    registrar, counsellor = users(Role.REGISTRAR), users(Role.COUNSELLOR)
+    assessor = users(Role.ASSESSOR, login="assessor", name="Bakary Coulibaly")
+    moderator = users(Role.ASSESSOR, login="assessor2", name="Oumou Sangaré")
+    framework = publish_framework(session)
+    for person in (assessor, moderator):
+        accredit(session, person, framework.code, by=admin)
+    dossier, photo = frozen_dossier(session, settings, framework, counsellor=counsellor, registrar=registrar,
+                                    account=account, **candidate)
+    return Cast(admin, registrar, counsellor, assessor, moderator, framework, dossier, photo)
+
+
+def assigned(session: Session, c: Cast, user: User, purpose: AccessPurpose, *, president: bool = False) -> int:
+    """Assign and declare no conflict; returns the assignment id."""
+    row = assignment.assign(session, c.dossier.id, user_id=user.id, purpose=purpose, by=c.registrar,  # type: ignore[arg-type]
+                            today=today(), president=president)
+    session.commit()
+    assignment.declare(session, row.id, conflict=False, details="", by=user)  # type: ignore[arg-type]
+    session.commit()
+    return row.id  # type: ignore[return-value]
+
+
+def scheduled(session: Session, c: Cast) -> int:
+    """Assessor assigned and declared, every unit planned as a practical task, one session held
+    (identity checked) for every unit; returns the session id."""
+    assigned(session, c, c.assessor, P.ASSESS)
+    for unit in service.units(session, c.dossier.id):  # type: ignore[arg-type]
+        desk.save_plan(session, c.dossier.id, unit.id, PlanInput(  # type: ignore[arg-type]
+            method=Method.PRACTICAL_TASK, scheduled_on=today(), place="Centre de Kayes"), by=c.assessor)
+    desk.schedule(session, c.dossier.id, by=c.assessor)  # type: ignore[arg-type]
+    sitting = desk.record_session(session, c.dossier.id, SessionInput(  # type: ignore[arg-type]
+        method=Method.PRACTICAL_TASK, held_on=today(), place="Centre de Kayes",
+        unit_ids=[u.id for u in service.units(session, c.dossier.id)], identity_checked=True),  # type: ignore[arg-type,misc]
+        by=c.assessor)
+    session.commit()
+    return sitting.id  # type: ignore[return-value]
+
+
+def score_all(session: Session, c: Cast, sitting: int, *, photo_only: str | None = None,
+              unmet: frozenset[str] = frozenset()) -> None:
+    """Every criterion met on the session, except: `photo_only` met on the photo alone, `unmet` not yet met."""
+    for unit in service.units(session, c.dossier.id):  # type: ignore[arg-type]
+        for criterion in scoring.criteria_of(session, unit.id):  # type: ignore[arg-type]
+            if criterion.code == photo_only:
+                data = JudgementInput(verdict=Verdict.MET, evidence_ids=[c.photo_id])
+            elif criterion.code in unmet:
+                data = JudgementInput(verdict=Verdict.NOT_YET_MET, session_ids=[sitting])
+            else:
+                data = JudgementInput(verdict=Verdict.MET, session_ids=[sitting])
+            scoring.save(session, c.dossier.id, criterion.id, data, by=c.assessor, today=today())  # type: ignore[arg-type]
+    session.commit()
+
+
+def to_jury(session: Session, settings: Settings, c: Cast, **scores: object) -> None:
+    """Scored, finished, moderated (agreed): the dossier waits for its jury."""
+    sitting = scheduled(session, c)
+    score_all(session, c, sitting, **scores)  # type: ignore[arg-type]
+    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)  # type: ignore[arg-type]
+    session.commit()
+    if c.dossier.status == S.ASSESSED or session.get(Dossier, c.dossier.id).status == S.ASSESSED:  # type: ignore[union-attr]
+        assigned(session, c, c.moderator, P.MODERATE)
+    moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],  # type: ignore[arg-type]
+                      by=c.moderator)
+    session.commit()
+
+
+def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> int:
+    """A jury of the moderator and the registrar (president) validates every competent unit."""
+    to_jury(session, settings, c, **scores)
+    assigned(session, c, c.moderator, P.JURY)
+    assigned(session, c, c.registrar, P.JURY, president=True)
+    found = scoring.results(session, c.dossier.id)  # type: ignore[arg-type]
+    choices = {unit_id: result.competent for unit_id, result in found.items()}
+    for member in (c.moderator, c.registrar):
+        jury.vote(session, c.dossier.id, choices=choices, by=member)  # type: ignore[arg-type]
+    decision = jury.decide(session, c.dossier.id, reasons="Le bloc 1 manque d'observation directe.",  # type: ignore[arg-type]
+                           feedback="Revenez pour une observation du bloc 1.", by=c.registrar, today=today())
+    session.commit()
+    return decision.id  # type: ignore[return-value]

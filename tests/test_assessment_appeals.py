@@ -1,0 +1,119 @@
+"""Flags back to the candidate, the jury's casting vote, appeals within their window and the gap plan."""
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from acquis.auth.models import Role
+from acquis.config import Settings
+from assessors import appeals, assignment, desk, jury, scoring, service
+from assessors.models import AppealOutcome, ValidatedUnit
+from tests.assessors_support import P, S, assigned, cast, decided, to_jury, today
+from tests.support import UserFactory, log_in, post_form
+from validation.dossiers import portfolio
+from validation.dossiers import service as dossiers
+
+
+def test_the_assessor_flags_units_and_the_candidate_reads_why_per_unit(
+        client: TestClient, session: Session, settings: Settings, users: UserFactory) -> None:
+    account = users(Role.CANDIDATE, login="candidate")
+    c = cast(session, settings, users, account=account)
+    assigned(session, c, c.assessor, P.ASSESS)
+    units = service.units(session, c.dossier)
+    log_in(client, "assessor")
+    page = f"/assessments/{c.dossier.id}/portfolio"
+    empty = post_form(client, f"/assessments/{c.dossier.id}/flag", {}, page=page)
+    assert empty.status_code == 422  # type: ignore[attr-defined]
+    flagged = post_form(client, f"/assessments/{c.dossier.id}/flag",
+                        {f"reason-{units[3].id}": "Ajoutez une photo du coffrage."}, page=page)
+    assert flagged.status_code == 303  # type: ignore[attr-defined]
+    client.cookies.clear()
+    log_in(client, "candidate")
+    portal = client.get(f"/portal/dossiers/{c.dossier.id}/assessment").text
+    assert 'data-unit="MAC-U4"' in portal and "Ajoutez une photo du coffrage." in portal
+
+    # The candidate adds evidence and submits again; the same assessor takes the dossier up again.
+    session.expire_all()
+    dossiers.move(session, c.dossier.id, S.PORTFOLIO_IN_PROGRESS, by=c.counsellor)  # type: ignore[arg-type]
+    portfolio.submit(session, c.dossier.id, by=c.counsellor)  # type: ignore[arg-type]
+    session.commit()
+    desk.start_review(session, c.dossier.id, by=c.assessor)  # type: ignore[arg-type]
+    session.commit()
+    assert desk.open_flags(session, c.dossier) == []
+
+
+def test_on_a_tie_the_presidents_vote_decides(session: Session, settings: Settings, users: UserFactory) -> None:
+    c = cast(session, settings, users)
+    to_jury(session, settings, c)
+    assigned(session, c, c.moderator, P.JURY)
+    assigned(session, c, c.registrar, P.JURY, president=True)
+    found = scoring.results(session, c.dossier.id)  # type: ignore[arg-type]
+    first = service.units(session, c.dossier)[0].id
+    yes = {unit_id: True for unit_id in found}
+    jury.vote(session, c.dossier.id, choices=yes, by=c.registrar)  # type: ignore[arg-type]
+    jury.vote(session, c.dossier.id, choices={**yes, first: False}, by=c.moderator)  # type: ignore[arg-type,dict-item]
+    with pytest.raises(jury.PresidentOnly):
+        jury.decide(session, c.dossier.id, reasons="Vu.", feedback="", by=c.moderator, today=today())  # type: ignore[arg-type]
+    decision = jury.decide(session, c.dossier.id, reasons="Vu.", feedback="", by=c.registrar, today=today())  # type: ignore[arg-type]
+    row = next(u for u in decision.units if u["unit_id"] == first)
+    assert row["validated"] and row["casting"] and (row["votes_for"], row["votes_against"]) == (1, 1)
+    assert decision.outcome == "full"
+
+
+def test_a_unit_not_competent_cannot_be_voted_valid(session: Session, settings: Settings,
+                                                   users: UserFactory) -> None:
+    c = cast(session, settings, users)
+    to_jury(session, settings, c, photo_only="MAC-U1-E1-C1")
+    assigned(session, c, c.registrar, P.JURY, president=True)
+    with pytest.raises(jury.UnitNotCompetent):
+        jury.vote(session, c.dossier.id, choices={u.id: True for u in service.units(session, c.dossier)},  # type: ignore[arg-type,misc]
+                  by=c.registrar)
+
+
+def test_an_upheld_appeal_starts_a_new_assessment_by_a_different_assessor_and_keeps_validated_units(
+        client: TestClient, session: Session, settings: Settings, users: UserFactory) -> None:
+    account = users(Role.CANDIDATE, login="candidate")
+    c = cast(session, settings, users, account=account)
+    decision_id = decided(session, settings, c, photo_only="MAC-U1-E1-C1")
+    log_in(client, "candidate")
+    page = f"/portal/dossiers/{c.dossier.id}/assessment"
+    assert 'id="appeal-form"' in client.get(page).text
+    lodged = post_form(client, f"/dossiers/{c.dossier.id}/appeal", {"grounds": "J'ai porté le casque tout le temps."},
+                       page=page)
+    assert lodged.status_code == 303  # type: ignore[attr-defined]
+    client.cookies.clear()
+    appeal = appeals.of_decision(session, decision_id)
+    assert appeal is not None
+    with pytest.raises(appeals.OfficerSatOnJury):
+        appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Oui.", by=c.registrar)  # type: ignore[arg-type]
+    session.rollback()
+    officer = users(Role.REGISTRAR, login="officer", name="Mariam Touré")
+    appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Revoir le bloc 1.", by=officer)  # type: ignore[arg-type]
+    session.commit()
+    session.refresh(c.dossier)
+    assert c.dossier.status == S.DESK_REVIEW and service.round_of(session, c.dossier.id) == 2  # type: ignore[arg-type]
+    assert jury.latest(session, c.dossier.id) is None  # type: ignore[arg-type]
+    kept = session.exec(select(ValidatedUnit).where(ValidatedUnit.candidate_id == c.dossier.candidate_id)).all()
+    assert len(kept) == 4
+    assert [u.code for u in service.to_assess(session, c.dossier)] == ["MAC-U1"]
+    suggested = {s.user.login for s in assignment.suggestions(session, c.dossier, P.ASSESS, today=today())}
+    assert "assessor" not in suggested and "assessor2" in suggested
+    log_in(client, "assessor")
+    assert client.get(f"/assessments/{c.dossier.id}").status_code == 404
+
+
+def test_the_appeal_window_closes_after_the_set_days(session: Session, settings: Settings,
+                                                      users: UserFactory) -> None:
+    c = cast(session, settings, users)
+    decided(session, settings, c, photo_only="MAC-U1-E1-C1")
+    late = today() + timedelta(days=settings.appeal_window_days + 1)
+    with pytest.raises(appeals.AppealWindowClosed):
+        appeals.lodge(session, c.dossier.id, grounds="Trop tard ?", by=c.counsellor, settings=settings, today=late)  # type: ignore[arg-type]
+    with pytest.raises(appeals.AppealWindowOpen):
+        appeals.close_window(session, c.dossier.id, by=c.registrar, settings=settings, today=today())  # type: ignore[arg-type]
+    appeals.close_window(session, c.dossier.id, by=c.registrar, settings=settings, today=late)  # type: ignore[arg-type]
+    session.commit()
+    session.refresh(c.dossier)
+    assert c.dossier.status == S.GAP_PLAN
