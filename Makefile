@@ -14,7 +14,7 @@ demo: system-check $(VENV)/.runtime catalogs
 
 test: system-check $(VENV)/.dev catalogs
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

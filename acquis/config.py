@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     login_free_failures: int = 5
     login_max_delay_seconds: int = 900
     evidence_max_bytes: int = 25 * 1024 * 1024
+    # Candidate dossiers (validation/dossiers): ID numbers, phones, idle dossiers.
+    id_number_key: str = ""  # encrypts ID document numbers; derived from secret_key when empty
+    phone_country_code: str = "223"  # prefix for local numbers typed without one (Mali)
+    dossier_lapse_days: int = 180  # idle days before a dossier waiting for the candidate lapses
+    dossier_lapse_warning_days: int = 30  # the warning comes this many days before the lapse
+    # Assessment (assessors/): which dossiers a second assessor moderates, and the appeal window.
+    moderation_sample_rate: float = 0.15  # share of the other dossiers moderated at random (0 to 1)
+    moderation_borderline_unmet: int = 1  # a unit stopped by at most this many criteria is borderline (0: off)
+    appeal_window_days: int = 30  # days after the jury's decision during which the candidate may appeal
 
     @property
     def is_sqlite(self) -> bool:

@@ -13,10 +13,30 @@ from acquis.config import Settings
 from acquis.db import make_engine, make_read_engine
 from acquis.storage import Store
 from acquis.web import STATIC_DIR, ShellMiddleware, install_error_handlers, make_templates
+from assessors import appeal_views as assessors_appeal_views
+from assessors import assignment_views as assessors_assignment_views
+from assessors import denials as assessors_denials
+from assessors import desk_views as assessors_desk_views
+from assessors import jury_views as assessors_jury_views
+from assessors import models as assessor_models
+from assessors import moderation_views as assessors_moderation_views
+from assessors import registry_views as assessors_registry_views
+from assessors import scoring_views as assessors_scoring_views
+from certificates import api as certificates_api
+from certificates import models as certificate_models
+from certificates import views as certificates_views
+from validation.dossiers import api as dossiers_api
+from validation.dossiers import candidate_views as dossiers_candidate_views
+from validation.dossiers import evidence_views as dossiers_evidence_views
+from validation.dossiers import models as dossier_models
+from validation.dossiers import portal as dossiers_portal
+from validation.dossiers import views as dossiers_views
+from validation.frameworks import api as frameworks_api
 from validation.frameworks import models as framework_models
+from validation.frameworks import views as frameworks_views
 
 # The table modules, imported so SQLModel.metadata knows every table.
-TABLE_MODULES = (auth_models, audit, framework_models)
+TABLE_MODULES = (auth_models, audit, framework_models, certificate_models, dossier_models, assessor_models)
 
 
 def metadata() -> MetaData:
@@ -43,6 +63,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(ShellMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (views.router, auth_views.router):
+    for router in (certificates_views.router, certificates_api.router, views.router, auth_views.router):
         app.include_router(router)
+    app.include_router(frameworks_views.router)
+    app.include_router(frameworks_api.router)
+    for router in (dossiers_candidate_views.router, dossiers_views.router, dossiers_evidence_views.router,
+                   dossiers_portal.router, dossiers_api.router):
+        app.include_router(router)
+    for router in (assessors_registry_views.router, assessors_assignment_views.router, assessors_desk_views.router,
+                   assessors_scoring_views.router, assessors_moderation_views.router, assessors_jury_views.router,
+                   assessors_appeal_views.router):
+        app.include_router(router)
+    assessors_denials.install(app)  # assessors' "not found" answers are audited
     return app

@@ -22,8 +22,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def revision(engine: Engine, message: str) -> None:
-    """Write a new migration by comparing the models with the database (developers only)."""
-    command.revision(alembic_config(engine), message=message, autogenerate=True)
+    """Write the next numbered migration (0004_...) by comparing the models with the database."""
+    numbers = [int(path.name[:4]) for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    command.revision(alembic_config(engine), message=message, autogenerate=True,
+                     rev_id=f"{max(numbers, default=0) + 1:04d}")
 
 
 def stamp(engine: Engine, revision: str = "head") -> None:

@@ -38,6 +38,30 @@ class Stored:
     created: bool  # False when the same bytes were already stored
 
 
+def fsync_directory(path: Path) -> None:
+    """Make a rename inside `path` durable: without it a power cut can undo the rename."""
+    dir_fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` (mode 0600): readers see the old file or the whole new one, never half."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        fsync_directory(path.parent)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 class Store:
     """Files named by the SHA-256 of their bytes: the same bytes are stored once, never changed."""
 
@@ -76,12 +100,7 @@ class Store:
             return Stored(sha256, size, created=False)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
-        # fsync the directory so the rename itself survives a power cut.
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        fsync_directory(target.parent)
         return Stored(sha256, size, created=True)
 
     def path_for(self, sha256: str) -> Path:

@@ -3,7 +3,8 @@
 import hashlib
 import hmac
 import secrets
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -60,10 +61,19 @@ def csrf_token(request: Request) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def csrf_exempt(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a public endpoint that acts for nobody (no account, nothing of the caller's changes),
+    such as POST /api/v1/verify: a forged cross-site request to it can gain nothing."""
+    endpoint.csrf_exempt = True  # type: ignore[attr-defined]
+    return endpoint
+
+
 async def verify_csrf(request: Request) -> None:
     """App-wide dependency: every state-changing browser request carries a valid CSRF token."""
     if request.method in SAFE_METHODS or bearer_token(request):
         return  # bearer-token clients send no cookies, so a forged cross-site request cannot use them
+    if getattr(request.scope.get("endpoint"), "csrf_exempt", False):
+        return
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and _is_form(request):
         form = await request.form()
