@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 PO := $(wildcard acquis/locale/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: demo test lint typecheck messages catalogs system-check clean migration
+.PHONY: demo test lint typecheck messages catalogs system-check clean migration bench
 
 demo: system-check $(VENV)/.runtime catalogs
 	$(BIN)/acquis demo
@@ -57,3 +57,7 @@ clean:
 # Write a new Alembic migration from the models (developers): make migration m="what changed"
 migration: $(VENV)/.dev
 	$(BIN)/python -c 'import sys; from acquis import migrate; from acquis.config import load_settings; from acquis.db import make_engine; s = load_settings(); e = make_engine(s); migrate.upgrade(e); migrate.revision(e, sys.argv[1])' "$(m)"
+
+# Benchmarks (not tests): ratios to baselines measured in the same run; writes docs/performance.md.
+bench: $(VENV)/.dev catalogs
+	$(BIN)/python -m benchmarks.run

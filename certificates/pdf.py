@@ -68,13 +68,18 @@ def _side(content: PdfContent, lang: str) -> str:
         i18n.current_language.reset(token)
 
 
-def render(content: PdfContent) -> bytes:
-    """The PDF bytes of one certificate, with its credential JSON attached."""
+def html_of(content: PdfContent) -> str:
+    """The certificate as one HTML document, French and English side by side, QR inlined."""
     svg = qr.qr_svg(content.qr_text).encode("ascii")
-    html = _environment().get_template("certificates/pdf.html").render(
+    return _environment().get_template("certificates/pdf.html").render(
         c=content, sides={lang: _side(content, lang) for lang in LANGUAGES},
         qr_src="data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
     )
+
+
+def render(content: PdfContent) -> bytes:
+    """The PDF bytes of one certificate, with its credential JSON attached."""
+    html = html_of(content)
     attachment = PdfAttachment(content=content.credential_json, name=f"{content.number}.credential.json",
                                description="Open Badges 3.0 / W3C Verifiable Credential")
     return render_pdf(html, stylesheets=[STYLESHEET], attachments=[attachment], identifier=content.number)

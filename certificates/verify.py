@@ -1,6 +1,6 @@
 """The offline verifier: a QR text and a trust list in, CONTRACT.md's verification result out."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -59,7 +59,18 @@ def verify_seal_text(
     list raises (TrustListInvalid), and whatever `revocation` raises passes through.
     `revocation(number)` answers None, "revoked" or "superseded"; without it, revocation is
     reported as not checked (null)."""
-    keys = trusted_keys(trust_list)
+    return verify_seal(text, trusted_keys(trust_list), now=now, revocation=revocation)
+
+
+def verify_seal(
+    text: str,
+    keys: Mapping[bytes, "TrustedKey"],
+    *,
+    now: datetime,
+    revocation: Revocation | None = None,
+) -> dict[str, Any]:
+    """As verify_seal_text, with the trust list already read (`trusted_keys`): a verifier that
+    checks many seals reads its trust list once."""
     try:
         parsed = seal.parse(seal.seal_from_text(text))
     except seal.MalformedSeal:
