@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
@@ -129,6 +130,16 @@ def install_error_handlers(app: FastAPI) -> None:
         where = ".".join(str(part) for part in first.get("loc", ())[1:])
         message = f"{where}: {first.get('msg', '')}" if where else gettext(STATUS_TITLES[422])
         return error_response(request, 422, message, "invalid")
+
+    @app.exception_handler(OverflowError)
+    def number_out_of_range(request: Request, exc: OverflowError) -> Response:
+        # SQLite refuses integers beyond 64 bits before looking: no row has such an id.
+        return error_response(request, 404, gettext(STATUS_TITLES[404]), "not-found")
+
+    @app.exception_handler(DataError)
+    def value_out_of_range(request: Request, exc: DataError) -> Response:
+        # PostgreSQL refuses a value its column type cannot hold (a huge id, an overlong text).
+        return error_response(request, 422, gettext(STATUS_TITLES[422]), "invalid")
 
     @app.exception_handler(Exception)
     def server_error(request: Request, exc: Exception) -> Response:

@@ -99,6 +99,10 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         user = service.user_for_session(session, cookie) if cookie else None
+    if user is not None:
+        # Detached, with its columns loaded: a rollback in the view or an error page rendered after
+        # the session closed can still read who is asking.
+        session.expunge(user)
     request.state.user = user
     return user
 
