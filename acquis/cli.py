@@ -21,6 +21,7 @@ from acquis.main import metadata
 from acquis.storage import Store
 from assessors import seed as assessor_seed
 from certificates import commands as certificate_commands
+from certificates import seed as certificate_seed
 from validation.dossiers import commands as dossier_commands
 from validation.dossiers import seed as dossier_seed
 from validation.frameworks import service as framework_service
@@ -202,6 +203,7 @@ def seed_demo(session: Session, settings: Settings) -> list[tuple[str, str]]:
     users = auth_service.ensure_demo_users(session, password=settings.demo_password)
     dossier_seed.seed_demo(session, settings, store=Store(settings.data_dir / "files"))
     assessor_seed.seed_demo(session, settings, store=Store(settings.data_dir / "files"))
+    certificate_seed.seed_demo(session, settings)
     return [(user.login, user.role.value) for user in users]
 
 

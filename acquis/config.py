@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     moderation_sample_rate: float = 0.15  # share of the other dossiers moderated at random (0 to 1)
     moderation_borderline_unmet: int = 1  # a unit stopped by at most this many criteria is borderline (0: off)
     appeal_window_days: int = 30  # days after the jury's decision during which the candidate may appeal
+    # Certificates (certificates/): how long one stays valid after the jury's decision.
+    certificate_validity_years: int = 0  # 0: certificates never expire
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,6 +23,7 @@ from assessors import moderation_views as assessors_moderation_views
 from assessors import registry_views as assessors_registry_views
 from assessors import scoring_views as assessors_scoring_views
 from certificates import api as certificates_api
+from certificates import issuing_views as certificates_issuing_views
 from certificates import models as certificate_models
 from certificates import views as certificates_views
 from validation.dossiers import api as dossiers_api
@@ -63,7 +64,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(ShellMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (certificates_views.router, certificates_api.router, views.router, auth_views.router):
+    for router in (certificates_issuing_views.router, certificates_views.router, certificates_api.router, views.router,
+                   auth_views.router):
         app.include_router(router)
     app.include_router(frameworks_views.router)
     app.include_router(frameworks_api.router)

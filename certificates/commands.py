@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from acquis.auth import service as auth_service
+from acquis.auth.models import Role, User
 from acquis.config import Settings, load_settings
 from acquis.errors import AcquisError, Invalid
 from acquis.i18n import N_, gettext
-from certificates import keys, keystore, revocation, scanning, service, verification
+from certificates import decisions, keys, keystore, revocation, scanning, service, verification
 from certificates.scanning import Presented
 from certificates.verify import TrustListInvalid
 
@@ -135,6 +137,51 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
             session.commit()
             typer.echo(f"revoked {cert.number}")
 
+    @certificates_app.command("issue")
+    def certificates_issue(
+        all_decided: Annotated[bool, typer.Option("--all-decided", help="every decided dossier not certified")] = False,
+        dossier: Annotated[int | None, typer.Option("--dossier", help="the decision in force on this dossier")] = None,
+        framework: Annotated[str | None, typer.Option("--framework", help="this framework only")] = None,
+        by: Annotated[str | None, typer.Option("--by", help="registrar login (default: the only active one)")] = None,
+        batch: Annotated[int, typer.Option(min=1, max=1000, help="certificates committed together")] = 25,
+    ) -> None:
+        """Issue certificates from jury decisions; reruns skip what is issued, so an interrupted run resumes."""
+        if all_decided == (dossier is not None):
+            fail("give --all-decided or --dossier ID")
+        settings = load_settings()
+        with database(settings) as session:
+            issuer = _registrar(session, by, fail)
+            if dossier is not None:
+                cert = decisions.issue_for_dossier(session, dossier, by=issuer, settings=settings)
+                session.commit()
+                typer.echo(f"{cert.number}  dossier {dossier}")
+                return
+            waiting = decisions.pending(session, framework_code=framework)
+            typer.echo(f"{len(waiting)} decided dossier(s) to certify")
+            done = 0
+            # One transaction per batch: an interruption keeps the batches already committed.
+            for start in range(0, len(waiting), batch):
+                chunk = waiting[start:start + batch]
+                decisions.issue_for_decisions(session, [p.decision_id for p in chunk], by=issuer, settings=settings)
+                session.commit()
+                done += len(chunk)
+                typer.echo(f"issued {done}/{len(waiting)}")
+            typer.echo(f"done: {done} certificate(s) issued")
+
+    @certificates_app.command("export-credentials")
+    def certificates_export_credentials(
+        output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+        framework: Annotated[str | None, typer.Option("--framework", help="this framework only")] = None,
+    ) -> None:
+        """The standing certificates' signed credentials as JSON Lines (one credential a line)."""
+        with database() as session:
+            lines = list(decisions.credentials_jsonl(session, framework_code=framework))
+        if output is None:
+            typer.echo("".join(lines), nl=False)
+            return
+        output.write_text("".join(lines), encoding="utf-8")
+        typer.echo(f"wrote {output} ({len(lines)} credential(s))")
+
     @app.command("verify")
     def verify(
         given: Annotated[str, typer.Argument(metavar="INPUT", help="QR text or URL, PDF, PNG/JPEG or credential JSON")],
@@ -150,6 +197,19 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
             fail(error.message)
         _report(outcome, as_json=as_json)
         raise typer.Exit(0 if outcome["verdict"] == "valid" else NOT_VALID)
+
+
+def _registrar(session: Session, login: str | None, fail: Fail) -> User:
+    """The account certificates are issued by: a registrar or admin (the dossier's move needs one)."""
+    if login:
+        user = auth_service.get_by_login(session, login)
+        if user.role not in service.STAFF_ROLES or not user.active:
+            fail(f"--by {login}: not an active registrar or admin account")
+        return user
+    found = list(session.exec(select(User).where(User.role == Role.REGISTRAR, col(User.active).is_(True))))
+    if len(found) != 1:
+        fail("name the registrar issuing the certificates with --by LOGIN")
+    return found[0]
 
 
 def _presented(given: str) -> Presented:

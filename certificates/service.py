@@ -76,13 +76,14 @@ def issue_many(
 
     Rows, seals and credentials are written in the caller's transaction; the PDF files are stored
     before it commits and removed again if it does not, so nothing is left half-issued."""
-    signer = keystore.signing_key(session, settings=settings)
+    signer = None  # loaded only when something is new: returning issued certificates needs no private key
     certificates, fresh = [], []
     for request in requests:
         existing = current_for_decision(session, request.decision_ref)
         if existing is not None and existing.status == CertificateStatus.REVOKED:
             raise CertificateRevoked()
         if existing is None:
+            signer = signer or keystore.signing_key(session, settings=settings)
             existing = _seal_and_sign(session, request, by=by, settings=settings, signer=signer)
             fresh.append(existing)
         certificates.append(existing)

@@ -1,0 +1,177 @@
+"""Certificates from jury decisions: the request read off the decision, the dossier certified with it."""
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from acquis.auth.models import User
+from acquis.config import Settings
+from acquis.errors import Conflict
+from acquis.i18n import N_
+from assessors import jury
+from assessors.models import JuryDecision
+from certificates import service
+from certificates.models import Certificate, CertificateStatus, IssueRequest, UnitSnapshot
+from validation.dossiers import service as dossiers
+from validation.dossiers.models import Dossier
+from validation.dossiers.status import DossierStatus
+from validation.frameworks.models import Framework
+
+S = DossierStatus
+CERTIFIABLE = ("full", "partial")
+# The dossier states from which the registrar may certify (status.py's table).
+AWAITING = frozenset({S.DECIDED, S.GAP_PLAN})
+
+
+class NothingToCertify(Conflict):
+    """The jury validated no unit: there is nothing a certificate could attest."""
+
+    code = "nothing-to-certify"
+    default_message = N_("Le jury n'a validé aucun bloc : aucun certificat ne peut être délivré.")
+
+
+class DecisionSuperseded(Conflict):
+    """An upheld appeal set this decision aside; only the decision in force may be certified."""
+
+    code = "decision-superseded"
+    default_message = N_("Cette décision a été remplacée après un recours : elle ne peut plus être certifiée.")
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A decided dossier still waiting for its certificate."""
+
+    dossier_id: int
+    decision_id: int
+    holder_name: str
+    framework_code: str
+    framework_version: int
+    outcome: str
+    decided_on: date
+
+
+def decision_ref(decision_id: int) -> str:
+    return str(decision_id)
+
+
+def request_for(session: Session, decision_id: int, *, settings: Settings) -> IssueRequest:
+    """What the certificate of this decision attests; refuses a set-aside or empty decision."""
+    facts = jury.decision_for_certificate(session, decision_id)
+    if facts.superseded:
+        raise DecisionSuperseded()
+    if facts.outcome not in CERTIFIABLE:
+        raise NothingToCertify()
+    dossier = session.get(Dossier, facts.dossier_id)
+    framework = session.get(Framework, facts.framework_id)
+    assert dossier is not None and framework is not None  # the decision's foreign keys
+    candidate = dossiers.candidate_of(session, dossier)
+    validated = set(facts.validated_unit_ids)
+    units = [UnitSnapshot(code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en,
+                          validated=unit.id in validated)
+             for unit in dossiers.framework_units(session, facts.framework_id)]
+    return IssueRequest.model_validate({
+        "decision_ref": decision_ref(decision_id), "holder_name": facts.holder_name, "birth_date": facts.birth_date,
+        "holder_user_id": candidate.user_id, "framework_id": facts.framework_id,
+        "framework_code": facts.framework_code, "framework_version": facts.framework_version,
+        "qualification_title_fr": framework.title_fr, "qualification_title_en": framework.title_en,
+        "isco08": framework.isco08, "units": units, "decision": facts.outcome, "decision_date": facts.decision_date,
+        "expires_on": expiry(facts.decision_date, years=settings.certificate_validity_years),
+        "evidence_kinds": list(facts.evidence_kinds), "assessment_methods": list(facts.assessment_methods),
+    })
+
+
+def expiry(decided_on: date, *, years: int) -> date | None:
+    """`years` after the decision (0: never); a 29 February decision expires on 28 February."""
+    if years <= 0:
+        return None
+    try:
+        return decided_on.replace(year=decided_on.year + years)
+    except ValueError:
+        return decided_on.replace(year=decided_on.year + years, day=28)
+
+
+def issue_for_decision(session: Session, decision_id: int, *, by: User, settings: Settings) -> Certificate:
+    """The certificate of a full or partial decision, issued once; the dossier is certified with it."""
+    return issue_for_decisions(session, [decision_id], by=by, settings=settings)[0]
+
+
+def issue_for_dossier(session: Session, dossier_id: int, *, by: User, settings: Settings) -> Certificate:
+    """The certificate of the decision in force on this dossier (see issue_for_decision)."""
+    decision = jury.latest(session, dossier_id)
+    if decision is None:
+        raise jury.DecisionNotFound()
+    return issue_for_decision(session, decision.id, by=by, settings=settings)  # type: ignore[arg-type]
+
+
+def issue_for_decisions(session: Session, decision_ids: Sequence[int], *, by: User, settings: Settings,
+                        progress: service.Progress | None = None, workers: int | None = None) -> list[Certificate]:
+    """Certificates for many decisions in one transaction; those already issued are returned as they are."""
+    requests = [request_for(session, decision_id, settings=settings) for decision_id in decision_ids]
+    certificates = service.issue_many(session, requests, by=by, settings=settings, progress=progress,
+                                      workers=workers)
+    for decision_id, cert in zip(decision_ids, certificates, strict=True):
+        decision = session.get(JuryDecision, decision_id)
+        dossier = session.get(Dossier, decision.dossier_id) if decision else None
+        if dossier is not None and dossier.status in AWAITING:
+            dossiers.transition(session, dossier, S.CERTIFIED, by=by, detail={"certificate": cert.number})
+    return certificates
+
+
+def pending(session: Session, *, framework_code: str | None = None) -> list[Pending]:
+    """Decided dossiers (full or partial, decision in force) whose certificate is not issued yet."""
+    query = (select(JuryDecision, Dossier, Framework)
+             .join(Dossier, col(Dossier.id) == JuryDecision.dossier_id)
+             .join(Framework, col(Framework.id) == Dossier.framework_id)
+             .where(col(Dossier.status).in_([s.value for s in AWAITING]),
+                    col(JuryDecision.superseded_at).is_(None),
+                    col(JuryDecision.outcome).in_(CERTIFIABLE))
+             .order_by(col(JuryDecision.decided_on), col(JuryDecision.id)))
+    if framework_code:
+        query = query.where(Framework.code == framework_code)
+    issued = set(session.exec(select(Certificate.decision_ref)))
+    found = []
+    for decision, dossier, framework in session.exec(query):
+        if decision_ref(decision.id) in issued:  # type: ignore[arg-type]
+            continue
+        found.append(Pending(dossier_id=dossier.id, decision_id=decision.id,  # type: ignore[arg-type]
+                             holder_name=dossiers.candidate_of(session, dossier).passport_name,
+                             framework_code=framework.code, framework_version=framework.version,
+                             outcome=decision.outcome.value, decided_on=decision.decided_on))
+    return found
+
+
+def can_issue(session: Session, dossier: Dossier) -> bool:
+    """Whether the dossier waits for a certificate: decided full or partial, none issued for that decision."""
+    decision = jury.latest(session, dossier.id)  # type: ignore[arg-type]
+    return (dossier.status in AWAITING and decision is not None and decision.outcome.value in CERTIFIABLE
+            and service.current_for_decision(session, decision_ref(decision.id)) is None)  # type: ignore[arg-type]
+
+
+def held_by(certificates: list[Certificate], user: User) -> list[Certificate]:
+    """The certificates this user may download: all for registry staff, their own for a holder."""
+    if user.role in service.STAFF_ROLES:
+        return certificates
+    return [cert for cert in certificates if cert.holder_user_id is not None and cert.holder_user_id == user.id]
+
+
+def of_dossier(session: Session, dossier_id: int) -> list[Certificate]:
+    """Every certificate issued from the dossier's decisions (corrections and withdrawn ones included)."""
+    refs = [decision_ref(d) for d in session.exec(select(JuryDecision.id).where(JuryDecision.dossier_id == dossier_id))
+            if d is not None]
+    if not refs:
+        return []
+    return list(session.exec(select(Certificate).where(col(Certificate.decision_ref).in_(refs))
+                             .order_by(col(Certificate.issued_at), col(Certificate.id))))
+
+
+def credentials_jsonl(session: Session, *, framework_code: str | None = None) -> Iterator[str]:
+    """The signed credentials of the standing certificates, one compact JSON document a line."""
+    query = select(Certificate).where(Certificate.status == CertificateStatus.ISSUED)
+    if framework_code:
+        query = query.where(Certificate.framework_code == framework_code)
+    for cert in session.exec(query.order_by(col(Certificate.issued_at), col(Certificate.id))):
+        # Re-serialising keeps the proof valid: it signs the canonical (RDFC) form, not these bytes.
+        yield json.dumps(json.loads(cert.credential), ensure_ascii=False, separators=(",", ":")) + "\n"

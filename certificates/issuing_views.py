@@ -1,0 +1,89 @@
+"""Issuing from jury decisions: the dossier's certificate panel, the bulk page, the holder's certificates."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from acquis.auth.guard import RegistrarDep, UserDep
+from acquis.auth.models import User
+from acquis.db import SessionDep
+from acquis.i18n import N_
+from acquis.web import render
+from assessors.labels import OUTCOME_LABELS
+from certificates import decisions, service
+from validation.dossiers import access
+
+router = APIRouter()
+
+# One bulk POST issues at most this many: a request stays short, and the next press resumes.
+BATCH = 25
+STATUS_LABELS = {"issued": N_("Valide"), "revoked": N_("Révoqué"), "expired": N_("Expiré"),
+                 "superseded": N_("Remplacé par un certificat corrigé")}
+
+
+def _panel(request: Request, session: Session, dossier_id: int, *, user: User) -> dict[str, Any]:
+    dossier = access.get_dossier(session, dossier_id, user=user)
+    settings = request.app.state.settings
+    shown = decisions.held_by(decisions.of_dossier(session, dossier_id), user)
+    return {"dossier": dossier, "certificates": [service.summary(cert, settings=settings) for cert in shown],
+            "can_issue": user.role in service.STAFF_ROLES and decisions.can_issue(session, dossier),
+            "STATUS_LABELS": STATUS_LABELS}
+
+
+@router.get("/dossiers/{dossier_id}/certificate", name="show_dossier_certificate")
+def show_dossier_certificate(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+    """The certificate side of the staff dossier page (loaded into it by URL: validation imports nothing here)."""
+    return render(request, "certificates/dossier_certificate.html", "certificates/_dossier_certificate.html",
+                  **_panel(request, session, dossier_id, user=user))
+
+
+@router.post("/dossiers/{dossier_id}/certificate", name="issue_dossier_certificate")
+def issue_dossier_certificate(request: Request, session: SessionDep, user: RegistrarDep, dossier_id: int) -> Response:
+    decisions.issue_for_dossier(session, dossier_id, by=user, settings=request.app.state.settings)
+    session.commit()
+    return RedirectResponse(request.url_for("show_dossier", dossier_id=dossier_id), status_code=303)
+
+
+@router.get("/portal/dossiers/{dossier_id}/certificates", name="show_portal_certificates")
+def show_portal_certificates(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+    """The holder's certificates on their portal dossier page, with downloads and the share link."""
+    return render(request, "certificates/portal_certificates.html", "certificates/_portal_certificates.html",
+                  **_panel(request, session, dossier_id, user=user))
+
+
+@router.get("/certificates/issue/pending", name="show_pending_certificates")
+def show_pending_certificates(request: Request, session: SessionDep, user: RegistrarDep,
+                              framework: str | None = None, issued: int | None = None) -> Response:
+    """Decided dossiers waiting for their certificate, with one button to issue them all."""
+    waiting = decisions.pending(session, framework_code=framework or None)
+    everything = decisions.pending(session) if framework else waiting
+    return render(request, "certificates/pending.html", pending=waiting, framework=framework or "", issued=issued,
+                  frameworks=sorted({p.framework_code for p in everything}), batch=BATCH,
+                  OUTCOME_LABELS=OUTCOME_LABELS)
+
+
+@router.post("/certificates/issue/pending", name="issue_pending_certificates")
+def issue_pending_certificates(request: Request, session: SessionDep, user: RegistrarDep,
+                               framework: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Issue the next batch; what is already issued is skipped, so pressing again resumes."""
+    waiting = decisions.pending(session, framework_code=framework or None)[:BATCH]
+    decisions.issue_for_decisions(session, [p.decision_id for p in waiting], by=user,
+                                  settings=request.app.state.settings)
+    session.commit()
+    target = request.url_for("show_pending_certificates").include_query_params(issued=len(waiting))
+    if framework:
+        target = target.include_query_params(framework=framework)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/certificates/export/credentials.jsonl", name="export_credentials")
+def export_credentials(session: SessionDep, user: RegistrarDep, framework: str | None = None) -> Response:
+    """The standing certificates' signed credentials, one JSON document a line (JSON Lines)."""
+    body = "".join(decisions.credentials_jsonl(session, framework_code=framework or None))
+    # Only safe characters from the query string go into the header.
+    code = "".join(c for c in framework or "" if c.isascii() and (c.isalnum() or c in "-_."))
+    name = f"credentials-{code}.jsonl" if code else "credentials.jsonl"
+    return Response(body.encode(), media_type="application/jsonl", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
