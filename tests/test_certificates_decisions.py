@@ -114,13 +114,18 @@ def test_bulk_issuance_skips_what_is_done_and_the_credentials_export(client: Tes
     assert cert.number in lines[0]
 
 
-def test_demo_seed_gives_valid_revoked_and_superseded_certificates_once(settings: Settings) -> None:
+def test_demo_seed_gives_full_partial_revoked_and_superseded_certificates_once(settings: Settings) -> None:
     assert acquis(settings, "demo", "--seed-only").returncode == 0
     first = acquis(settings, "certificates", "list", "--json")
     assert acquis(settings, "demo", "--seed-only").returncode == 0
     second = acquis(settings, "certificates", "list", "--json")
     assert first.stdout == second.stdout
     shown = json.loads(first.stdout)
-    assert sorted(row["status"] for row in shown) == ["issued", "revoked", "superseded"]
+    assert sorted((row["status"], row["decision"]) for row in shown) == [
+        ("issued", "full"), ("issued", "partial"), ("revoked", "full"), ("superseded", "partial")]
     assert all(row["qr_text"] and row["verify_url"].startswith(settings.public_url + "/V/") for row in shown)
+    by_state = {(row["status"], row["decision"]): row for row in shown}
+    assert acquis(settings, "verify", by_state[("issued", "full")]["qr_text"]).returncode == 0
+    revoked = acquis(settings, "verify", by_state[("revoked", "full")]["qr_text"], "--json")
+    assert revoked.returncode == 1 and json.loads(revoked.stdout)["verdict"] == "revoked"
     assert acquis(settings, "audit", "verify").returncode == 0
