@@ -55,24 +55,32 @@ def show_portal_certificates(request: Request, session: SessionDep, user: UserDe
 
 @router.get("/certificates/issue/pending", name="show_pending_certificates")
 def show_pending_certificates(request: Request, session: SessionDep, user: RegistrarDep,
-                              framework: str | None = None, issued: int | None = None) -> Response:
-    """Decided dossiers waiting for their certificate, with one button to issue them all."""
+                              framework: str | None = None, issued: int | None = None,
+                              total: int | None = None) -> Response:
+    """Decided dossiers waiting for their certificate, with one button to issue them all; during a run,
+    its progress (`issued` of `total`)."""
     waiting = decisions.pending(session, framework_code=framework or None)
     everything = decisions.pending(session) if framework else waiting
     return render(request, "certificates/pending.html", pending=waiting, framework=framework or "", issued=issued,
-                  frameworks=sorted({p.framework_code for p in everything}), batch=BATCH,
-                  OUTCOME_LABELS=OUTCOME_LABELS)
+                  total=max(total or 0, (issued or 0) + len(waiting)), frameworks=sorted({p.framework_code for p in
+                  everything}), batch=BATCH, OUTCOME_LABELS=OUTCOME_LABELS)
 
 
 @router.post("/certificates/issue/pending", name="issue_pending_certificates")
 def issue_pending_certificates(request: Request, session: SessionDep, user: RegistrarDep,
-                               framework: Annotated[str, Form(max_length=100)] = "") -> Response:
-    """Issue the next batch; what is already issued is skipped, so pressing again resumes."""
-    waiting = decisions.pending(session, framework_code=framework or None)[:BATCH]
+                               framework: Annotated[str, Form(max_length=100)] = "",
+                               done: Annotated[int, Form(ge=0, le=10**6)] = 0,
+                               total: Annotated[int, Form(ge=0, le=10**6)] = 0) -> Response:
+    """Issue the next batch; what is already issued is skipped, so pressing again resumes. `done` and
+    `total` carry the run's progress from batch to batch."""
+    pending = decisions.pending(session, framework_code=framework or None)
+    total = max(total, done + len(pending))
+    waiting = pending[:BATCH]
     decisions.issue_for_decisions(session, [p.decision_id for p in waiting], by=user,
                                   settings=request.app.state.settings)
     session.commit()
-    target = request.url_for("show_pending_certificates").include_query_params(issued=len(waiting))
+    target = request.url_for("show_pending_certificates").include_query_params(issued=done + len(waiting),
+                                                                                 total=total)
     if framework:
         target = target.include_query_params(framework=framework)
     return RedirectResponse(target, status_code=303)

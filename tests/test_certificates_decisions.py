@@ -99,6 +99,7 @@ def test_bulk_issuance_skips_what_is_done_and_the_credentials_export(client: Tes
     assert first.status_code == 303  # type: ignore[attr-defined]
     done = client.get(first.headers["location"])  # type: ignore[attr-defined]
     assert 'id="issue-result"' in done.text and 'id="nothing-pending"' in done.text
+    assert '<progress id="issue-progress" value="1" max="1">' in done.text  # the run's progress: 1 of 1
     cert = session.exec(select(Certificate)).one()
     assert cert.decision.value == "full"
 
