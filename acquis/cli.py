@@ -17,7 +17,7 @@ from acquis.auth.models import Role, UserCreate
 from acquis.config import Settings, load_settings, with_demo_passphrase
 from acquis.db import make_engine
 from acquis.errors import AcquisError
-from acquis.main import metadata
+from acquis.main import create_app, metadata
 from acquis.storage import Store
 from assessors import seed as assessor_seed
 from certificates import commands as certificate_commands
@@ -194,7 +194,11 @@ def demo(
         session.commit()
     announce_demo(accounts, settings, generated_passphrase=generated)
     if not seed_only:
-        serve(host=host, port=port, workers=1)
+        import uvicorn
+
+        # The app gets these settings as a value: the passphrase generated for the demo lives in the
+        # data dir, not in the environment the import-string app of `acquis serve` would read.
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True)
 
 
 def seed_demo(session: Session, settings: Settings) -> list[tuple[str, str]]:

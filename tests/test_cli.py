@@ -76,3 +76,32 @@ def test_db_upgrade_twice_is_harmless(settings: Settings) -> None:
     assert acquis(settings, "db", "upgrade").returncode == 0
     again = acquis(settings, "db", "upgrade")
     assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_demo_server_signs_with_the_passphrase_it_generated(settings: Settings, tmp_path: object) -> None:
+    """`acquis demo` generates the key passphrase into the data dir; the server it starts must use it."""
+    import time
+
+    import httpx
+
+    from tests.postgres import free_port
+
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "ACQUIS_KEY_PASSPHRASE"}
+    env.update(ACQUIS_DATABASE_URL=settings.database_url, ACQUIS_DATA_DIR=str(tmp_path),
+               ACQUIS_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    server = subprocess.Popen([sys.executable, "-m", "acquis", "demo", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, response = time.monotonic() + 120, None
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/status/1", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert response is not None and response.status_code == 200, response and response.text[:200]
+        assert "BitstringStatusListCredential" in response.json()["type"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
