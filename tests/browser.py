@@ -45,3 +45,11 @@ def screenshot(page: object, name: str) -> None:
     """Keep a screenshot as a test artifact (tests/artifacts/), for people reviewing a run."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def fits_the_phone(page: object, width: int = 360) -> bool:
+    """Whether the loaded page is no wider than a small phone's screen (nothing to scroll sideways)."""
+    # A click may have started a navigation: measure the page it leads to, once it has loaded.
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
+    page.wait_for_function("document.documentElement !== null")  # type: ignore[attr-defined]
+    return bool(page.evaluate("document.documentElement.scrollWidth") <= width)  # type: ignore[attr-defined]

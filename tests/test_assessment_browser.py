@@ -9,6 +9,7 @@ from acquis.auth.models import Role
 from acquis.config import Settings
 from assessors import scoring, service
 from tests.assessors_support import cast
+from tests.browser import fits_the_phone as browser_fits
 from tests.browser import screenshot
 from tests.support import PASSWORD, UserFactory
 
@@ -30,7 +31,7 @@ def log_out(page: object) -> None:
 
 
 def fits_the_phone(page: object) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # type: ignore[attr-defined]
+    assert browser_fits(page)
 
 
 def declare(page: object, live_url: str, purpose: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import Session
 
 from acquis.auth.models import Role
+from tests.browser import fits_the_phone as browser_fits
 from tests.browser import screenshot
 from tests.dossiers_support import jpeg, publish_framework
 from tests.support import PASSWORD, UserFactory
@@ -29,7 +30,7 @@ def log_in(page: object, live_url: str, login: str) -> None:
 
 
 def fits_the_phone(page: object) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # type: ignore[attr-defined]
+    assert browser_fits(page)
 
 
 def test_counsellor_builds_a_dossier_and_registrar_declares_it_admissible(

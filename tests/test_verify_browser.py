@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import Session
 
 from acquis.config import Settings
+from tests.browser import fits_the_phone as browser_fits
 from tests.browser import screenshot
 from tests.certificates_support import issued, tampered
 
@@ -23,7 +24,7 @@ def test_phone_opening_the_qr_url_reads_the_verdict(browser: object, live_url: s
     assert "Certificat valable" in verdict.inner_text()
     assert "Aminata Kouyaté Traoré Sy" in page.locator("#holder-name").inner_text()
     # Readable on a 360-px phone without JavaScript: nothing wider than the screen.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert browser_fits(page)
     screenshot(page, f"verify-valid-{database_url.split(':')[0].split('+')[0]}")
 
     page.goto(f"{live_url}/V/{tampered(cert.qr_text).rpartition('/V/')[2]}")
