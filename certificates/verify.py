@@ -74,25 +74,25 @@ def verify_seal(
     try:
         parsed = seal.parse(seal.seal_from_text(text))
     except seal.MalformedSeal:
-        return _result("malformed", now)
+        return result("malformed", now)
     key = keys.get(parsed.kid)
     if key is None:
-        return _result("unknown-key", now, issuer_key=False)
+        return result("unknown-key", now, issuer_key=False)
     if not seal.signature_ok(parsed, key.public_key):
-        return _result("invalid", now, signature=False)
+        return result("invalid", now, signature=False)
     # The signature is good, but from a key that was not in service that day (or had been
     # stolen) it proves nothing, so the claims are not shown: they could be anyone's words.
     if not key.vouches_for(parsed.claims.issued_on):
-        return _result("invalid", now, signature=True, issuer_key=False)
+        return result("invalid", now, signature=True, issuer_key=False)
     return _judge(parsed.claims, now, revocation)
 
 
 def _judge(claims: seal.Claims, now: datetime, revocation: Revocation | None) -> dict[str, Any]:
     """The verdict on genuine claims: revoked or superseded, then expired, then valid."""
-    status = _revocation_status(claims.number, revocation)
-    expired = claims.expires_on is not None and _utc_day(now) > claims.expires_on
+    status = revocation_status(claims.number, revocation)
+    expired = claims.expires_on is not None and utc_day(now) > claims.expires_on
     verdict = status or ("expired" if expired else "valid")
-    result = _result(
+    outcome = result(
         verdict,
         now,
         signature=True,
@@ -100,11 +100,12 @@ def _judge(claims: seal.Claims, now: datetime, revocation: Revocation | None) ->
         revocation=None if revocation is None else status is None,
         expiry=not expired,
     )
-    result["certificate"] = certificate_view(claims)
-    return result
+    outcome["certificate"] = certificate_view(claims)
+    return outcome
 
 
-def _revocation_status(number: str, revocation: Revocation | None) -> str | None:
+def revocation_status(number: str, revocation: Revocation | None) -> str | None:
+    """"revoked", "superseded" or None; an answer not understood reads as revoked (fail closed)."""
     if revocation is None:
         return None
     status = revocation(number)
@@ -114,7 +115,7 @@ def _revocation_status(number: str, revocation: Revocation | None) -> str | None
     return status
 
 
-def _result(
+def result(
     verdict: str,
     now: datetime,
     *,
@@ -123,6 +124,7 @@ def _result(
     revocation: bool | None = None,
     expiry: bool | None = None,
 ) -> dict[str, Any]:
+    """A verification result without certificate data (every verifier, whatever it checks, uses it)."""
     checks: Checks = {
         "signature": signature,
         "issuer_key": issuer_key,
@@ -190,34 +192,12 @@ def _day_of(value: Any) -> date | None:
     if value is None:
         return None
     try:
-        return _utc_day(datetime.fromisoformat(value))
+        return utc_day(datetime.fromisoformat(value))
     except (TypeError, ValueError):
         raise TrustListInvalid(f"Not an ISO 8601 time: {value!r}.") from None
 
 
-def _utc_day(moment: datetime) -> date:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).date()
-
-
-def result(
-    verdict: str,
-    now: datetime,
-    *,
-    signature: bool | None = None,
-    issuer_key: bool | None = None,
-    revocation: bool | None = None,
-    expiry: bool | None = None,
-) -> dict[str, Any]:
-    """A verification result without certificate data, for verifiers of other formats."""
-    return _result(verdict, now, signature=signature, issuer_key=issuer_key, revocation=revocation, expiry=expiry)
-
-
-def revocation_status(number: str, revocation: Revocation | None) -> str | None:
-    """"revoked", "superseded" or None; an answer not understood reads as revoked (fail closed)."""
-    return _revocation_status(number, revocation)
-
-
 def utc_day(moment: datetime) -> date:
     """The UTC calendar day of a moment (naive moments are UTC)."""
-    return _utc_day(moment)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).date()
