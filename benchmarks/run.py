@@ -3,8 +3,6 @@
 Prints a table and writes docs/performance.md with the machine it ran on.
 """
 
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -20,12 +18,10 @@ from acquis.config import Settings, complete
 from acquis.db import make_engine
 from acquis.main import metadata
 from acquis.pdf import render_pdf
+from benchmarks.report import Figure, write
 from certificates import keys, keystore, pdf, service
 from certificates.verify import trusted_keys, verify_seal
 from tests.certificates_support import issue_request
-
-ROOT = Path(__file__).resolve().parent.parent
-REPORT = ROOT / "docs" / "performance.md"
 
 
 def best_of(action: Callable[[], object], *, rounds: int, per_round: int) -> float:
@@ -81,27 +77,14 @@ def main() -> None:
             session.commit()
             keystore.generate(session, settings=settings)
             session.commit()
-            rows = [
-                ("seal verification (trust list read once) ÷ one raw Ed25519 verify", "≤ 1.5",
-                 *seal_verification(session, settings)),
-                ("issuing one certificate ÷ WeasyPrint on its HTML alone", "≤ 1.2", *issuance(session, settings)),
+            figures = [
+                Figure("seal verification (trust list read once) ÷ one raw Ed25519 verify", "≤ 1.5",
+                       *seal_verification(session, settings)),
+                Figure("issuing one certificate ÷ WeasyPrint on its HTML alone", "≤ 1.2",
+                       *issuance(session, settings)),
             ]
         engine.dispose()
-    report(rows)
-
-
-def report(rows: list[tuple[str, str, float, float]]) -> None:
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
-    lines = ["| measurement | ratio | goal | measured | baseline |", "|---|---:|---|---:|---:|"]
-    for name, goal, measured, baseline in rows:
-        lines.append(f"| {name} | {measured / baseline:.2f} | {goal} | {measured * 1e3:.3f} ms | "
-                     f"{baseline * 1e3:.3f} ms |")
-    table = "\n".join(lines)
-    print(table)
-    REPORT.write_text(
-        "# Performance\n\nWritten by `make bench` (benchmarks/run.py): each figure is a ratio to a baseline "
-        "measured in the same run on the same machine, so runs on different machines compare.\n\n"
-        f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}.\n\n{table}\n")
+    print(write(figures))
 
 
 if __name__ == "__main__":
