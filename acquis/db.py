@@ -62,7 +62,9 @@ def make_read_engine(settings: Settings, write_engine: Engine) -> Engine:
     already behaves so: there the write engine serves reads too.
     """
     if settings.database_url.startswith("sqlite"):
-        return _sqlite_engine(settings.database_url)
+        engine = _sqlite_engine(settings.database_url)
+        event.listen(engine, "connect", _sqlite_read_cache)
+        return engine
     return write_engine
 
 
@@ -81,6 +83,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Writers queue for up to 30 s instead of failing at once with "database is locked".
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_read_cache(dbapi_connection: Any, _record: Any) -> None:
+    # 8 MB of page cache per reading connection instead of SQLite's 2 MB: with 100,000 dossiers an
+    # assessor's work list touches a thousand pages, and re-reading them through the OS tripled its
+    # query time. Only readers get it: each pooled connection keeps its own cache, and the server's
+    # memory should stay within a few hundred MB.
+    dbapi_connection.execute("PRAGMA cache_size=-8000")
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:

@@ -13,7 +13,7 @@ from acquis.db import utcnow
 from acquis.errors import Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_
 from assessors import registry, service
-from assessors.models import Assignment, Declaration, JuryDecision
+from assessors.models import Assignment, Declaration, DossierAssessment, JuryDecision
 from validation.dossiers import access
 from validation.dossiers import service as dossiers
 from validation.dossiers.access import CounsellorCannotJudge
@@ -221,12 +221,19 @@ def declare(session: Session, assignment_id: int, *, conflict: bool, details: st
     return row
 
 
-def mine(session: Session, user: User) -> list[tuple[Assignment, Dossier]]:
-    """The caller's open assignments, pending declarations first."""
+def mine(session: Session, user: User, *, offset: int = 0,
+         limit: int | None = None) -> list[tuple[Assignment, Dossier]]:
+    """The caller's open assignments of each dossier's current round, pending declarations first."""
+    # The round in the same query (a dossier without its assessment row is in round 1): one query for
+    # the whole work list, where asking each dossier's round took one more per assignment.
+    current = func.coalesce(DossierAssessment.round, 1)
     rows = session.exec(select(Assignment, Dossier).join(Dossier, col(Dossier.id) == Assignment.dossier_id)
-                        .where(Assignment.user_id == user.id, col(Assignment.ended_at).is_(None))
-                        .order_by(col(Assignment.declared_at).is_not(None), col(Assignment.id)))
-    return [(a, d) for a, d in rows if a.round == service.round_of(session, d.id)]  # type: ignore[arg-type]
+                        .outerjoin(DossierAssessment, col(DossierAssessment.dossier_id) == Assignment.dossier_id)
+                        .where(Assignment.user_id == user.id, col(Assignment.ended_at).is_(None),
+                               Assignment.round == current)
+                        .order_by(col(Assignment.declared_at).is_not(None), col(Assignment.id))
+                        .offset(offset).limit(limit))
+    return list(rows)  # type: ignore[arg-type]
 
 
 def conflicts(session: Session, dossier_id: int) -> list[Assignment]:
@@ -236,11 +243,12 @@ def conflicts(session: Session, dossier_id: int) -> list[Assignment]:
                              .order_by(col(Assignment.id))))
 
 
-def registrar_queue(session: Session) -> list[Dossier]:
-    """Dossiers waiting for the registrar: a portfolio to assign, a moderator or a jury to name, an appeal."""
+def registrar_queue(session: Session, *, limit: int | None = None) -> list[Dossier]:
+    """Dossiers waiting for the registrar, longest waiting first: a portfolio to assign, a moderator or a
+    jury to name, an appeal."""
     waiting = [S.PORTFOLIO_SUBMITTED, S.DESK_REVIEW, S.ASSESSED, S.MODERATION, S.JURY, S.APPEAL, S.DECIDED]
     return list(session.exec(select(Dossier).where(col(Dossier.status).in_([s.value for s in waiting]))
-                             .order_by(col(Dossier.status_changed_at))))
+                             .order_by(col(Dossier.status_changed_at)).limit(limit)))
 
 
 def jury_members(session: Session, dossier_id: int) -> list[Assignment]:

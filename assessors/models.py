@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from acquis.db import UTCDateTime, str_enum, utcnow
@@ -99,10 +99,13 @@ class Assignment(SQLModel, table=True):
     the casting vote). Nothing of the dossier opens before their no-conflict declaration."""
 
     __tablename__ = "assessment_assignment"
+    # A person's open assignments straight from the index (the work list), not by reading every
+    # assignment they ever had: thousands for an assessor after a few years.
+    __table_args__ = (Index("ix_assessment_assignment_user_open", "user_id", "ended_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
-    user_id: int = Field(foreign_key="app_user.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id")
     purpose: AccessPurpose = Field(sa_type=str_enum(AccessPurpose))
     president: bool = False
     round: int = 1

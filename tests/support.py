@@ -1,9 +1,12 @@
 """Test helpers shared by several test modules: making users, logging in through the real form."""
 
 import re
+from collections.abc import Callable
 from functools import cache
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import Session
 
 from acquis.auth.models import Role, User
@@ -52,3 +55,19 @@ def post_form(client: TestClient, url: str, data: dict[str, str], *, page: str =
     """POST a form with the CSRF token a page of the app gave this browser."""
     token = csrf_from(client.get(page).text)
     return client.post(url, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def queries_made(app: FastAPI, action: Callable[[], object]) -> int:
+    """How many SQL statements the app's read engine runs during `action` (a page's requests)."""
+    counted = [0]
+
+    def count(*_: object) -> None:
+        counted[0] += 1
+
+    engine = app.state.read_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return counted[0]

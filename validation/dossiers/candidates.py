@@ -12,7 +12,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid
 from acquis.i18n import N_
-from validation.dossiers import access, countries, identity, phone
+from validation.dossiers import access, countries, identity, phone, search
 from validation.dossiers.models import Candidate, CandidateCreate
 
 ONE_TIME_DIGITS = 10
@@ -83,6 +83,7 @@ def register(session: Session, data: CandidateCreate, *, by: User | None, settin
         raise PasswordRefused()
     secret = password or one_time_password()
     fields = data.model_dump(exclude={"id_number", "identity_seen", "phone"})
+    fields["search_name"] = search.name_key(data.family_name, data.given_names, data.usual_name)
     candidate = Candidate(**fields, phone=login, id_number_encrypted=identity.encrypt(settings, number),
                           id_number_last4=identity.last4(number), id_number_hash=digest,
                           registered_by_id=by.id if by else None, self_registered=by is None)

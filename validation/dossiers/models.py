@@ -109,6 +109,8 @@ class Candidate(SQLModel, table=True):
     family_name: str = Field(max_length=120)
     given_names: str = Field(max_length=200)
     usual_name: str | None = Field(default=None, max_length=200)
+    # The names in lower-case ASCII, family name first: what the registrar's search looks up (search.py).
+    search_name: str = Field(default="", max_length=520, index=True)
     sex: Sex = Field(sa_type=str_enum(Sex))
     birth_date: date
     nationality: str = Field(max_length=2)
@@ -131,11 +133,21 @@ class Candidate(SQLModel, table=True):
 
     @property
     def passport_name(self) -> str:
-        return f"{self.given_names} {self.family_name.upper()}"
+        return passport_name(self.family_name, self.given_names)
 
     @property
     def display_name(self) -> str:
-        return self.usual_name or f"{self.given_names} {self.family_name}"
+        return display_name(self.family_name, self.given_names, self.usual_name)
+
+
+def passport_name(family_name: str, given_names: str) -> str:
+    """As on a passport: given names, then the family name in capitals."""
+    return f"{given_names} {family_name.upper()}"
+
+
+def display_name(family_name: str, given_names: str, usual_name: str | None) -> str:
+    """The name the person goes by."""
+    return usual_name or f"{given_names} {family_name}"
 
 
 class Consent(SQLModel, table=True):
@@ -256,7 +268,9 @@ class Evidence(SQLModel, table=True):
     verified_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     duplicate_of_id: int | None = Field(default=None, foreign_key="evidence.id")
-    duplicate_elsewhere: bool = False  # the same bytes are in another candidate's dossier
+    # The same bytes are in another candidate's dossier. Indexed: every registrar's dossier list asks
+    # for the few such items among all the evidence.
+    duplicate_elsewhere: bool = Field(default=False, index=True)
     uploaded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

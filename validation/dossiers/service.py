@@ -1,7 +1,8 @@
 """Dossiers: opened for a published framework version, moved through the status table, listed per user."""
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -17,6 +18,8 @@ from validation.dossiers.models import (
     Dossier,
     DossierUnit,
     StatusChange,
+    display_name,
+    passport_name,
 )
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkStatus, FrameworkUnit
@@ -224,6 +227,35 @@ def candidate_of(session: Session, dossier: Dossier) -> Candidate:
     candidate = session.get(Candidate, dossier.candidate_id)
     assert candidate is not None
     return candidate
+
+
+# List pages read only the columns they show, as plain rows, in one query per list: making a whole
+# Candidate or Framework object (all its columns, JSON decoded) costs more than the query itself.
+
+
+class FrameworkLabel(NamedTuple):
+    code: str
+    version: int
+
+
+def names_of(session: Session, dossiers: Iterable[Dossier], *, passport: bool = False) -> dict[int, str]:
+    """Each dossier's candidate's name (as they go by it, or as on the passport), by dossier id."""
+    wanted = list(dossiers)
+    ids = {dossier.candidate_id for dossier in wanted}
+    query = select(Candidate.id, Candidate.family_name, Candidate.given_names, Candidate.usual_name)
+    found = {key: passport_name(family, given) if passport else display_name(family, given, usual)
+             for key, family, given, usual in session.exec(query.where(col(Candidate.id).in_(ids)))} if ids else {}
+    return {dossier.id: found[dossier.candidate_id] for dossier in wanted}  # type: ignore[misc]
+
+
+def frameworks_of(session: Session, dossiers: Iterable[Dossier]) -> dict[int, FrameworkLabel]:
+    """Each dossier's framework version as lists show it, by dossier id."""
+    wanted = list(dossiers)
+    ids = {dossier.framework_id for dossier in wanted}
+    query = select(Framework.id, Framework.code, Framework.version)
+    found = {key: FrameworkLabel(code, version)
+             for key, code, version in session.exec(query.where(col(Framework.id).in_(ids)))} if ids else {}
+    return {dossier.id: found[dossier.framework_id] for dossier in wanted}  # type: ignore[misc]
 
 
 
