@@ -43,10 +43,21 @@ class Settings(BaseSettings):
     appeal_window_days: int = 30  # days after the jury's decision during which the candidate may appeal
     # Certificates (certificates/): how long one stays valid after the jury's decision.
     certificate_validity_years: int = 0  # 0: certificates never expire
+    pdf_workers: int = 0  # processes rendering a bulk batch's PDFs side by side; 0: one per core available
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def pdf_processes(self) -> int:
+        """How many processes render PDFs in bulk: `pdf_workers`, else the cores this process may use."""
+        if self.pdf_workers > 0:
+            return self.pdf_workers
+        try:
+            return len(os.sched_getaffinity(0))  # what taskset, cgroups' cpusets or a container allow
+        except AttributeError:  # not Linux
+            return os.cpu_count() or 1
 
     @property
     def secure_cookies(self) -> bool:

@@ -1,9 +1,13 @@
 """The FastAPI app factory: composes the kernel and the domain packages into one app."""
 
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import MetaData
-from sqlmodel import SQLModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, col, select
 
 from acquis import audit, views
 from acquis.auth import models as auth_models
@@ -11,8 +15,8 @@ from acquis.auth import views as auth_views
 from acquis.auth.guard import verify_csrf
 from acquis.config import Settings
 from acquis.db import make_engine, make_read_engine
-from acquis.storage import Store
-from acquis.web import STATIC_DIR, ShellMiddleware, install_error_handlers, make_templates
+from acquis.storage import References, Store
+from acquis.web import STATIC_DIR, ShellMiddleware, include_routers, install_error_handlers, make_templates
 from assessors import appeal_views as assessors_appeal_views
 from assessors import assignment_views as assessors_assignment_views
 from assessors import denials as assessors_denials
@@ -40,9 +44,36 @@ from validation.frameworks import views as frameworks_views
 TABLE_MODULES = (auth_models, audit, framework_models, certificate_models, dossier_models, assessor_models)
 
 
+# The columns that name files of the store by their SHA-256: a file no row names is garbage.
+STORE_REFERENCES = (certificate_models.Certificate.pdf_sha256, dossier_models.EvidenceFile.sha256,
+                    dossier_models.Consent.scan_sha256)
+IN_CHUNK = 500
+
+
 def metadata() -> MetaData:
     """Every table of every package (for Alembic and the tests)."""
     return SQLModel.metadata
+
+
+def store_references(engine: Engine) -> References:
+    """Which of some digests rows still name (the store asks before removing a file)."""
+    def referenced(digests: Collection[str]) -> set[str]:
+        wanted, found = sorted(digests), set[str]()
+        with Session(engine) as session:
+            for start in range(0, len(wanted), IN_CHUNK):
+                chunk = wanted[start:start + IN_CHUNK]
+                for column in STORE_REFERENCES:
+                    found.update(session.scalars(select(column).where(col(column).in_(chunk))))
+        return {digest for digest in found if digest}
+    return referenced
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # A crash (SIGKILL, power cut, out of memory) can leave temp files and files stored by a transaction
+    # that never committed: each worker clears what no live process holds before it serves.
+    app.state.store.recover()
+    yield
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -55,26 +86,23 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         # Every state-changing browser request carries a CSRF token; checked once, app-wide.
         dependencies=[Depends(verify_csrf)],
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.read_engine = make_read_engine(settings, app.state.engine)
     app.state.templates = make_templates()
-    app.state.store = Store(settings.data_dir / "files")
+    app.state.store = Store(settings.data_dir / "files", references=store_references(app.state.read_engine))
     app.add_middleware(ShellMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (certificates_issuing_views.router, certificates_views.router, certificates_api.router, views.router,
-                   auth_views.router):
-        app.include_router(router)
-    app.include_router(frameworks_views.router)
-    app.include_router(frameworks_api.router)
-    for router in (dossiers_candidate_views.router, dossiers_views.router, dossiers_evidence_views.router,
-                   dossiers_portal.router, dossiers_api.router):
-        app.include_router(router)
-    for router in (assessors_registry_views.router, assessors_assignment_views.router, assessors_desk_views.router,
-                   assessors_scoring_views.router, assessors_moderation_views.router, assessors_jury_views.router,
-                   assessors_appeal_views.router):
-        app.include_router(router)
+    include_routers(app, certificates_issuing_views.router, certificates_views.router, certificates_api.router,
+                    views.router, auth_views.router)
+    include_routers(app, frameworks_views.router, frameworks_api.router)
+    include_routers(app, dossiers_candidate_views.router, dossiers_views.router, dossiers_evidence_views.router,
+                    dossiers_portal.router, dossiers_api.router)
+    include_routers(app, assessors_registry_views.router, assessors_assignment_views.router,
+                    assessors_desk_views.router, assessors_scoring_views.router, assessors_moderation_views.router,
+                    assessors_jury_views.router, assessors_appeal_views.router)
     assessors_denials.install(app)  # assessors' "not found" answers are audited
     return app

@@ -3,8 +3,11 @@
 import base64
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import select
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -85,29 +88,111 @@ def render(content: PdfContent) -> bytes:
     return render_pdf(html, stylesheets=[STYLESHEET], attachments=[attachment], identifier=content.number)
 
 
+class Rendering:
+    """PDFs rendered while their caller goes on: `submit` each certificate as soon as it is sealed, then
+    `pdfs` gives them back in the order submitted.
+
+    WeasyPrint is pure CPU under the GIL, so threads would not help: a second core needs a second
+    process. With `workers` > 1 the PDFs go to that many processes, kept for the next batch (_pool),
+    and the caller seals the next certificate while they render. One that dies takes only its work
+    with it: the pool is replaced and what was not collected is rendered again (rendering changes
+    nothing). With one worker, `pdfs` renders them here, one after the other."""
+
+    def __init__(self, *, workers: int) -> None:
+        self.workers = workers
+        self.contents: list[PdfContent] = []
+        self.futures: list[Future[bytes]] = []
+
+    def submit(self, content: PdfContent) -> None:
+        self.contents.append(content)
+        if self.workers > 1:
+            self.futures.append(_pool(self.workers).submit(render, content))
+
+    def pdfs(self, progress: Callable[[int, int], None] | None = None) -> Iterator[bytes]:
+        """Each PDF as soon as it and those before it are rendered, in the order submitted."""
+        total, index, retried = len(self.contents), 0, False
+        while index < total:
+            try:
+                pdf = self._next(index)
+            except BrokenProcessPool:
+                _discard_pool(self.workers)
+                if retried:  # twice: this content may be what kills the process; stop here
+                    raise
+                retried = True
+                self.futures[index:] = [_pool(self.workers).submit(render, c) for c in self.contents[index:]]
+                continue
+            index += 1
+            if progress:
+                progress(index, total)
+            yield pdf
+
+    def cancel(self) -> None:
+        """Drop what no process has started yet (after an error the caller will not collect it)."""
+        for future in self.futures:
+            future.cancel()
+
+    def _next(self, index: int) -> bytes:
+        if self.workers > 1:
+            return self.futures[index].result()
+        return render(self.contents[index])
+
+
 def render_many(
     contents: Sequence[PdfContent],
     *,
-    workers: int | None = None,
+    workers: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[bytes]:
-    """The PDFs of many certificates, in order, rendered in parallel worker processes."""
-    total = len(contents)
-    if total < PARALLEL_FROM or workers == 1:
-        return [_rendered(content, done, total, progress) for done, content in enumerate(contents, 1)]
-    # forkserver, not fork: a web server's threads may hold locks that a forked child would inherit.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context) as pool:
-        results = []
-        for done, pdf in enumerate(pool.map(render, contents, chunksize=4), 1):
-            results.append(pdf)
-            if progress:
-                progress(done, total)
-        return results
+    """The PDFs of many certificates, in order, by `workers` processes (see Rendering)."""
+    rendering = Rendering(workers=workers if len(contents) >= PARALLEL_FROM else 1)
+    for content in contents:
+        rendering.submit(content)
+    return list(rendering.pdfs(progress))
 
 
-def _rendered(content: PdfContent, done: int, total: int, progress: Callable[[int, int], None] | None) -> bytes:
-    pdf = render(content)
-    if progress:
-        progress(done, total)
-    return pdf
+# --- the render processes --------------------------------------------------------------------------
+
+# One pool per size and per process (each web worker, each command), started on the first bulk batch and
+# kept: starting processes and loading WeasyPrint and its fonts costs more than rendering a few PDFs.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(workers)
+        if pool is None:
+            # forkserver, not fork: a web server's threads may hold locks that a forked child would
+            # inherit. The fork server imports WeasyPrint once; each process it forks starts with it.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["weasyprint", "certificates.pdf"])
+            pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                         initializer=_end_with, initargs=(os.getpid(),))
+        return pool
+
+
+def _discard_pool(workers: int) -> None:
+    with _POOLS_LOCK:
+        pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _end_with(app_pid: int) -> None:
+    """In each render process: end as soon as the app's process does (pool initializer).
+
+    A server killed outright (SIGKILL, out of memory) runs no clean-up, and its render processes would
+    wait for work forever: they hold the write end of their own task queue, so they never see it close.
+    Their parent is the fork server, not the app, so they watch the app's process itself."""
+    try:
+        handle = os.pidfd_open(app_pid)  # Linux: readable once that very process has ended (no pid reuse)
+    except ProcessLookupError:
+        os._exit(0)
+    except (AttributeError, OSError):  # elsewhere: a killed server's render processes linger
+        return
+    threading.Thread(target=_exit_when_readable, args=(handle,), name="end-with-app", daemon=True).start()
+
+
+def _exit_when_readable(handle: int) -> None:
+    select.select([handle], [], [])
+    os._exit(0)

@@ -1,11 +1,10 @@
 """Issuing, correcting and revoking certificates, and finding them: sealed, credentialed, printed."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from acquis import audit
@@ -72,22 +71,30 @@ def issue_many(
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> list[Certificate]:
-    """Certificates for many decisions, in order; PDFs rendered in parallel; all or nothing.
+    """Certificates for many decisions, in order; all or nothing. Their PDFs are rendered by `workers`
+    processes side by side (default: settings.pdf_processes, one per core available).
 
     Rows, seals and credentials are written in the caller's transaction; the PDF files are stored
     before it commits and removed again if it does not, so nothing is left half-issued."""
     signer = None  # loaded only when something is new: returning issued certificates needs no private key
     certificates, fresh = [], []
-    for request in requests:
-        existing = current_for_decision(session, request.decision_ref)
-        if existing is not None and existing.status == CertificateStatus.REVOKED:
-            raise CertificateRevoked()
-        if existing is None:
-            signer = signer or keystore.signing_key(session, settings=settings)
-            existing = _seal_and_sign(session, request, by=by, settings=settings, signer=signer)
-            fresh.append(existing)
-        certificates.append(existing)
-    _render_and_store(session, fresh, settings=settings, progress=progress, workers=workers)
+    workers = workers or settings.pdf_processes
+    # Each PDF starts rendering as soon as its certificate is sealed, while the next one is sealed here.
+    rendering = pdf.Rendering(workers=workers if len(requests) >= pdf.PARALLEL_FROM else 1)
+    try:
+        for request in requests:
+            existing = current_for_decision(session, request.decision_ref)
+            if existing is not None and existing.status == CertificateStatus.REVOKED:
+                raise CertificateRevoked()
+            if existing is None:
+                signer = signer or keystore.signing_key(session, settings=settings)
+                existing = _seal_and_sign(session, request, by=by, settings=settings, signer=signer)
+                rendering.submit(pdf_content(existing, settings=settings))
+                fresh.append(existing)
+            certificates.append(existing)
+        _store_pdfs(session, fresh, rendering.pdfs(progress), settings=settings)
+    finally:
+        rendering.cancel()  # after an error, what was not started yet is not rendered for nothing
     return certificates
 
 
@@ -110,7 +117,7 @@ def correct(session: Session, number: str, request: IssueRequest, *, reason: str
     revocation.touch(session, old.status_list_id)
     audit.record(session, actor=by, action="certificate.superseded", entity_type="certificate", entity_id=old.number,
                  detail={"by_number": new.number, "reason": reason.strip()})
-    _render_and_store(session, [new], settings=settings)
+    _store_pdfs(session, [new], pdf.render_many([pdf_content(new, settings=settings)], workers=1), settings=settings)
     return new
 
 
@@ -158,49 +165,16 @@ def _seal_and_sign(
     return cert
 
 
-def _render_and_store(session: Session, certificates: list[Certificate], *, settings: Settings,
-           progress: Progress | None = None, workers: int | None = None) -> None:
-    """Render and store the PDFs of freshly sealed certificates, tied to the open transaction."""
-    if not certificates:
-        return
+def _store_pdfs(session: Session, certificates: list[Certificate], pdfs: Iterable[bytes], *,
+                settings: Settings) -> None:
+    """Store the PDFs of freshly sealed certificates, each as it comes, tied to the open transaction."""
     store = store_for(settings)
-    contents = [pdf_content(cert, settings=settings) for cert in certificates]
-    created: list[str] = []
-    _discard_unless_committed(session, store, created)
-    for cert, data in zip(certificates, pdf.render_many(contents, workers=workers, progress=progress), strict=True):
-        stored = store.put_bytes(data)
-        if stored.created:
-            created.append(stored.sha256)
+    for cert, data in zip(certificates, pdfs, strict=True):
+        # Tied to the transaction: removed if it does not commit, even when the process dies first.
+        stored = store.put_bytes(data, session=session)
         cert.pdf_sha256, cert.pdf_size = stored.sha256, stored.size
         session.add(cert)
     session.flush()
-
-
-def _discard_unless_committed(session: Session, store: Store, created: list[str]) -> None:
-    """Remove the files in `created` when the session's transaction ends without committing."""
-    pending = session.info.get(_PENDING_FILES)
-    if pending is None:
-        pending = session.info[_PENDING_FILES] = []
-        event.listen(session, "after_commit", _keep_files)
-        event.listen(session, "after_transaction_end", _drop_uncommitted_files)
-    pending.append((store, created))
-
-
-_PENDING_FILES = "acquis_certificate_files"
-
-
-def _keep_files(session: Session) -> None:
-    session.info[_PENDING_FILES].clear()
-
-
-def _drop_uncommitted_files(session: Session, transaction: Any) -> None:
-    # after_commit has already emptied the list when the transaction committed.
-    if transaction.parent is not None:
-        return  # a savepoint: the outer transaction decides
-    for store, created in session.info[_PENDING_FILES]:
-        for sha256 in created:
-            store.path_for(sha256).unlink(missing_ok=True)
-    session.info[_PENDING_FILES].clear()
 
 
 def pdf_content(cert: Certificate, *, settings: Settings) -> pdf.PdfContent:

@@ -1,11 +1,12 @@
 """Content-addressed files: stored once, atomically, and nothing left behind on refusal."""
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
 
-from acquis.storage import EmptyFile, FileTooLarge, Store, UnknownObject
+from acquis.storage import EmptyFile, FileTooLarge, Store, UnknownObject, create_locked
 
 
 def files_under(root: Path) -> list[Path]:
@@ -59,12 +60,14 @@ def test_only_digests_become_paths(tmp_path: Path) -> None:
             store.read(hostile)
 
 
-def test_sweep_removes_only_old_leftovers(tmp_path: Path) -> None:
+def test_sweep_removes_the_leftovers_of_dead_writers_only(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.tmp.mkdir(parents=True)
-    (store.tmp / "upload-old").write_bytes(b"x")
-    (store.tmp / "upload-fresh").write_bytes(b"y")
-    import os
-    os.utime(store.tmp / "upload-old", (0, 0))
-    assert store.sweep_temporary() == 1
-    assert [p.name for p in store.tmp.iterdir()] == ["upload-fresh"]
+    (store.tmp / "upload-abandoned").write_bytes(b"x")  # its writer died: nobody holds its lock
+    fd, live = create_locked(store.tmp, "upload-")  # a writer at work, in this process or another worker
+    try:
+        assert store.sweep_temporary() == 1
+        assert [p.name for p in store.tmp.iterdir()] == [live.name]
+    finally:
+        os.close(fd)
+    assert store.sweep_temporary() == 1 and list(store.tmp.iterdir()) == []

@@ -119,7 +119,7 @@ def record_consent(request: Request, session: SessionDep, user: CaseworkerDep, c
     try:
         data = forms.parse(ConsentCreate, form)
         scan = forms.upload(form, "scan") if data.method == ConsentMethod.PAPER_SCAN else None
-        sha256 = consents.store_scan(scan.file, filename=scan.filename, store=request.app.state.store,
+        sha256 = consents.store_scan(session, scan.file, filename=scan.filename, store=request.app.state.store,
                                      settings=request.app.state.settings) if scan is not None else None
         consents.record(session, candidate_id, data, by=user, scan_sha256=sha256)
     except AcquisError as problem:

@@ -59,10 +59,11 @@ class ConsentNotFound(access.CandidateNotFound):
     """No such consent for a candidate the caller may see."""
 
 
-def store_scan(file: BinaryIO, *, filename: str | None, store: Store, settings: Settings) -> str:
-    """Keep the scan of a signed paper consent, checked like evidence; returns its SHA-256."""
+def store_scan(session: Session, file: BinaryIO, *, filename: str | None, store: Store, settings: Settings) -> str:
+    """Keep the scan of a signed paper consent, checked like evidence, until the session's transaction ends
+    without committing; returns its SHA-256."""
     media.examine(file, filename=filename, max_bytes=settings.evidence_max_bytes)
-    return store.put(media.chunks(file), max_bytes=settings.evidence_max_bytes).sha256
+    return store.put(media.chunks(file), max_bytes=settings.evidence_max_bytes, session=session).sha256
 
 
 def active(session: Session, candidate_id: int) -> dict[ConsentPurpose, Consent]:
