@@ -21,10 +21,19 @@ from validation.dossiers.status import DossierStatus
 
 S = DossierStatus
 APPEALABLE = frozenset({S.DECIDED, S.GAP_PLAN})
+# The candidate appeals, or their counsellor for them (the status machine's moves to APPEAL say the same).
+APPELLANTS = frozenset({Role.CANDIDATE, Role.COUNSELLOR})
 
 
 class AppealNotFound(NotFound):
     code = "not-found"
+
+
+class AppellantsOnly(Forbidden):
+    """Those who judged the dossier, and the registry that examines appeals, never lodge one."""
+
+    code = "appellants-only"
+    default_message = N_("Seul le candidat, ou son conseiller pour lui, peut faire un recours.")
 
 
 class AppealWindowClosed(Conflict):
@@ -73,6 +82,8 @@ def can_appeal(session: Session, dossier: Dossier, *, settings: Settings, today:
 def lodge(session: Session, dossier_id: int, *, grounds: str, by: User, settings: Settings, today: date) -> Appeal:
     """The candidate (or their counsellor for them) contests the decision in force, with grounds."""
     dossier = access.get_dossier(session, dossier_id, user=by)
+    if by.role not in APPELLANTS:  # who may comes before when: the refusal says why, whatever the state
+        raise AppellantsOnly()
     decision = jury.latest(session, dossier_id)
     if decision is None or dossier.status not in APPEALABLE:
         raise service.WrongStep()

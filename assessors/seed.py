@@ -1,5 +1,6 @@
-"""Demo assessment for `acquis demo`: both demo assessors accredited for the demo trades, and dossiers in
-scoring, moderation and jury, and decided: one full, one partial (the demo candidate's), one none.
+"""Demo assessment for `acquis demo`: the demo assessors accredited for the demo trades, and dossiers in
+scoring (a paper checklist waiting for its second person), moderation and jury, and decided: one full,
+one partial (the demo candidate's), one none.
 Illustrative people only; everything goes through the services, so the audit chain holds it all."""
 
 import io
@@ -13,7 +14,7 @@ from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.storage import Store
-from assessors import assignment, desk, jury, moderation, registry, scoring, service
+from assessors import assignment, desk, jury, moderation, paper, registry, scoring, service
 from assessors.models import (
     Accreditation,
     AccreditationCreate,
@@ -41,7 +42,7 @@ from validation.dossiers.models import (
 )
 from validation.dossiers.seed import sample_jpeg, sample_pdf
 from validation.dossiers.status import DossierStatus as S
-from validation.frameworks.models import Framework, FrameworkCriterion
+from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkUnit
 
 FIRST_PHONE = 71000001
 PLACE = "Centre de formation professionnelle de Kayes"
@@ -80,9 +81,12 @@ def seed_demo(session: Session, settings: Settings, *, store: Store) -> list[Dos
     if session.exec(select(Accreditation).where(Accreditation.user_id == people["assessor"].id)).first():
         return []
     today = utcnow().date()
-    for login, region in (("assessor", "Kayes"), ("assessor2", "Bamako")):
-        _accredit(session, people[login], [code for code in published if code.startswith("DEMO-")], region,
-                  by=people["admin"], today=today)
+    # The third demo assessor (when `acquis demo` made one) is accredited too, and assigned nothing.
+    extra = session.exec(select(User).where(User.login == "assessor3")).first()
+    for user, region in ((people["assessor"], "Kayes"), (people["assessor2"], "Bamako"), (extra, "Ségou")):
+        if user is not None:
+            _accredit(session, user, [code for code in published if code.startswith("DEMO-")], region,
+                      by=people["admin"], today=today)
     seeded = []
     for index, case in enumerate(CASES):
         framework = published.get("DEMO-ELB-01", published["DEMO-MAC-01"]) if case.target == "partial" \
@@ -174,6 +178,7 @@ def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, t
             data = _judge(target, criterion, sitting=sitting.id, photo=photo, photo_only=photo_only)  # type: ignore[arg-type]
             scoring.save(session, dossier_id, criterion.id, data, by=assessor, today=today)  # type: ignore[arg-type]
     if target == "scoring":
+        _paper(session, dossier_id, units, sitting=sitting.id, by=assessor)  # type: ignore[arg-type]
         return
     moderation.finish_assessment(session, dossier_id, by=assessor, today=today, settings=settings)
     if dossier.status in (S.ASSESSED, S.MODERATION):
@@ -191,6 +196,14 @@ def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, t
     for member in (moderator, registrar):
         jury.vote(session, dossier_id, choices=choices, by=member)  # type: ignore[arg-type]
     jury.decide(session, dossier_id, reasons=REASONS[target], feedback=FEEDBACK[target], by=registrar, today=today)
+
+
+def _paper(session: Session, dossier_id: int, units: list[FrameworkUnit], *, sitting: int, by: User) -> None:
+    """The next unit's paper checklist, keyed in from the same sitting: it waits for a second person."""
+    if len(units) > 2:
+        verdicts = {c.id: Verdict.MET for c in scoring.criteria_of(session, units[2].id)}  # type: ignore[arg-type]
+        paper.key_in(session, dossier_id, units[2].id, session_id=sitting, verdicts=verdicts,  # type: ignore[arg-type]
+                     comment="Fiche remplie sur le chantier, sans écran.", by=by)
 
 
 def _assigned(session: Session, dossier_id: int, user: User, purpose: AccessPurpose, *, by: User, today: date,

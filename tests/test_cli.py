@@ -62,14 +62,14 @@ def test_users_token_gives_a_working_bearer_token(settings: Settings, client: Te
 def test_demo_seed_is_idempotent_and_prints_the_accounts(settings: Settings, session: Session) -> None:
     first = acquis(settings, "demo", "--seed-only")
     assert first.returncode == 0, first.stderr
-    for login in ("admin", "registrar", "counsellor", "assessor", "assessor2", "candidate"):
+    for login in ("admin", "registrar", "counsellor", "assessor", "assessor2", "assessor3", "candidate", "candidate2"):
         assert f"login: {login} " in first.stdout
     assert "DEMO DATA ONLY" in first.stdout and "acquis-demo" in first.stdout
     events = len(session.exec(select(AuditEvent)).all())
     second = acquis(settings, "demo", "--seed-only")
     assert second.returncode == 0, second.stderr
     assert len(session.exec(select(AuditEvent)).all()) == events
-    assert len(session.exec(select(User)).all()) == 6
+    assert len(session.exec(select(User)).all()) == 8
 
 
 def test_db_upgrade_twice_is_harmless(settings: Settings) -> None:

@@ -26,7 +26,11 @@ DEMO_ACCOUNTS = (
     ("counsellor", Role.COUNSELLOR, "Fatoumata Diarra (counsellor)"),
     ("assessor", Role.ASSESSOR, "Bakary Coulibaly (assessor)"),
     ("assessor2", Role.ASSESSOR, "Oumou Sangaré (assessor)"),
+    # Accredited but on no demo dossier: what an assessor sees of dossiers they were not given.
+    ("assessor3", Role.ASSESSOR, "Issa Diakité (assessor)"),
     ("candidate", Role.CANDIDATE, "Seydou Konaté"),
+    # A second candidate with a dossier of her own: what one candidate sees of another's.
+    ("candidate2", Role.CANDIDATE, "Awa Traoré"),
 )
 
 

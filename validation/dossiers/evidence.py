@@ -65,6 +65,13 @@ class StaffOnly(Forbidden):
     default_message = N_("Seul le personnel peut faire cela.")
 
 
+class ContributorsOnly(Forbidden):
+    """Assessors, moderators and jury members judge the evidence: they never add to it."""
+
+    code = "contributors-only"
+    default_message = N_("Seuls le candidat, son conseiller et l'organisme certificateur ajoutent des preuves.")
+
+
 @dataclass(frozen=True)
 class Received:
     evidence: Evidence
@@ -79,6 +86,7 @@ def add(session: Session, dossier_id: int, data: EvidenceCreate, *, file: Binary
     The same bytes again are not stored again; the item says which earlier item it duplicates.
     """
     dossier = access.get_dossier(session, dossier_id, user=by)
+    require_contributor(by)
     if dossier.status not in EVIDENCE_OPEN:
         raise PortfolioFrozen()
     consents.require(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
@@ -86,7 +94,8 @@ def add(session: Session, dossier_id: int, data: EvidenceCreate, *, file: Binary
         raise KindReserved()
     unit_ids, criterion_ids = _links(session, dossier, data)
     examined = media.examine(file, filename=filename, max_bytes=settings.evidence_max_bytes)
-    stored = store.put(media.chunks(file), max_bytes=settings.evidence_max_bytes)
+    # Tied to the transaction: a file whose item is never committed does not stay in the store.
+    stored = store.put(media.chunks(file), max_bytes=settings.evidence_max_bytes, session=session)
     blob = _file_row(session, stored.sha256, examined)
     # The duplicate named to the uploader is the candidate's own; a copy in another candidate's
     # dossier is only flagged, for the registrar to look into (it may be shared proof, or fraud).
@@ -159,6 +168,17 @@ def _link_rows(session: Session, item: Evidence, unit_ids: list[int], criterion_
         rows.append(EvidenceLink(evidence_id=item.id, unit_id=criterion.unit_id,  # type: ignore[arg-type]
                                  criterion_id=criterion_id))
     return rows
+
+
+def is_contributor(user: User) -> bool:
+    """The candidate and the staff who build dossiers add evidence; an assessor who sees the dossier does not."""
+    return user.role == Role.CANDIDATE or access.is_staff_for(user)
+
+
+def require_contributor(user: User) -> None:
+    # Checked before the dossier's state: whatever the state, the refusal says why.
+    if not is_contributor(user):
+        raise ContributorsOnly()
 
 
 def get(session: Session, evidence_id: int, *, user: User) -> tuple[Evidence, Dossier]:

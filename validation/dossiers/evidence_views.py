@@ -34,6 +34,7 @@ class FileMissing(Invalid):
 
 def form_context(request: Request, session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
     dossier = access.get_dossier(session, dossier_id, user=user)
+    evidence.require_contributor(user)  # no upload form for those who judge the evidence
     units = service.units(session, dossier_id)
     return pages.context(
         dossier=dossier, candidate=service.candidate_of(session, dossier), units=units,

@@ -30,6 +30,8 @@ from validation.dossiers.status import DossierStatus as S
 from validation.frameworks.models import Framework
 
 FIRST_PHONE = 70000001
+# The demo candidate accounts, in the order of the first people below: each owns that person's record.
+DEMO_ACCOUNTS = ("candidate", "candidate2")
 DEMO_FRAMEWORK = "DEMO-MAC-01"
 JOBS = (
     ("SA", "Riyad", "Al-Bina Contracting", "Maçon coffreur", 30,
@@ -78,6 +80,8 @@ def seed_demo(session: Session, settings: Settings, *, store: Store) -> list[Dos
         return []
     if session.exec(select(Candidate).where(Candidate.phone == f"+{settings.phone_country_code}{FIRST_PHONE}")).first():
         return []
+    # Optional: the second demo candidate account, when `acquis demo` made one (tests may not).
+    staff["candidate2"] = session.exec(select(User).where(User.login == "candidate2")).first()
     return [_seed_person(session, settings, store, framework, person, index, staff)  # type: ignore[arg-type]
             for index, person in enumerate(PEOPLE)]
 
@@ -96,9 +100,9 @@ def _seed_person(session: Session, settings: Settings, store: Store, framework: 
         region="Kayes" if index % 2 else "Bamako", commune="Kayes" if index % 2 else "Commune IV",
         id_document_type="passport", id_number=f"AA{1000000 + index}", identity_seen=True,
         literacy_support=index % 3 == 0)
-    account = staff["candidate"] if index == 0 else None
-    # Only the demo "candidate" account logs in: the other people are office records (their account
-    # comes with a printed slip), so `acquis demo` keeps exactly one account per role.
+    account = staff.get(DEMO_ACCOUNTS[index]) if index < len(DEMO_ACCOUNTS) else None
+    # Only the demo candidate accounts log in: the other people are office records (their account
+    # comes with a printed slip), so `acquis demo` prints every account there is.
     registration = candidates.register(session, data, by=counsellor, settings=settings, account=account,
                                        with_account=False)
     candidate_id: int = registration.candidate.id  # type: ignore[assignment]

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from validation.dossiers import (
     evidence,
     pages,
     portfolio,
+    search,
     service,
     status,
 )
@@ -29,6 +30,7 @@ from validation.dossiers.status import DossierStatus
 router = APIRouter()
 
 DOSSIER_PAGE = "validation/dossiers/dossier.html"
+MAX_PAGE = 1_000_000
 STATUS_FRAGMENT = "validation/dossiers/_dossier_status.html"
 
 
@@ -45,7 +47,7 @@ def dossier_context(session: Session, dossier_id: int, *, user: User, **extra: A
         moves=moves, can_decide=_can(dossier, user, DossierStatus.ADMISSIBLE),
         can_submit_portfolio=_can(dossier, user, DossierStatus.PORTFOLIO_SUBMITTED),
         can_reopen=dossier.status == DossierStatus.LAPSED and bool(status.moves_for(dossier.status, user.role)),
-        accepts_evidence=dossier.status in status.EVIDENCE_OPEN,
+        accepts_evidence=dossier.status in status.EVIDENCE_OPEN and evidence.is_contributor(user),
         counsellors=users_with_roles(session, [Role.COUNSELLOR]) if user.role in access.SEE_ALL else [],
         **extra)
 
@@ -67,12 +69,16 @@ def back_to_dossier(request: Request, session: Session, dossier_id: int, *, user
 
 
 @router.get("/dossiers", name="list_dossiers")
-def list_dossiers(request: Request, session: SessionDep, user: CaseworkerDep, status: str = "") -> Response:
+def list_dossiers(request: Request, session: SessionDep, user: CaseworkerDep, status: str = "", q: str = "",
+                  page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
+    """The dossiers found by number, phone or name (and state), newest first, a page at a time."""
     chosen = DossierStatus(status) if status in DossierStatus.__members__.values() else None
-    rows = service.visible(session, user=user, status_filter=chosen)
+    found = search.dossiers(session, user=user, settings=request.app.state.settings, query=q, status=chosen,
+                            page=page)
     return render(request, "validation/dossiers/dossier_list.html", **pages.context(
-        dossiers=rows, chosen=chosen, names={d.id: service.candidate_of(session, d).display_name for d in rows},
-        frameworks={d.id: service.framework_of(session, d) for d in rows},
+        dossiers=found.dossiers, found=found, q=q, chosen=chosen,
+        names=service.names_of(session, found.dossiers),
+        frameworks=service.frameworks_of(session, found.dossiers),
         duplicates=evidence.duplicates_elsewhere(session, user=user)))
 
 

@@ -1,0 +1,388 @@
+"""Who may call what: every route of the app, called by every role on the demo data, answers as the
+table below declares; and every state-changing route refuses a browser that sends no CSRF token."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlmodel import Session
+
+from acquis.auth.models import Role
+from acquis.auth.service import issue_api_token
+from acquis.config import Settings
+from acquis.db import SAFE_METHODS
+from acquis.main import create_app
+from assessors import desk
+from tests.assessors_support import assigned, cast
+from tests.authorization_support import (
+    PARAMETER,
+    Caller,
+    Demo,
+    caller,
+    demo_database,
+    demo_parameters,
+    fill,
+    is_login_redirect,
+    routes,
+)
+from tests.support import PASSWORD, UserFactory, csrf_from, log_in
+from validation.dossiers import evidence
+from validation.dossiers import service as validation_service
+from validation.dossiers.models import AccessPurpose, Dossier
+from validation.dossiers.seed import sample_jpeg
+from validation.dossiers.status import DossierStatus
+
+# The columns of MATRIX: who they are on the demo data, and the login they use.
+ROLES = {
+    "anon": None,  # no account: an employer, anyone
+    "cand": "candidate",  # the demo candidate: {candidate_id}, {dossier_id}, {number} are theirs
+    "other": "candidate2",  # another candidate, with a dossier of her own
+    "couns": "counsellor",  # the counsellor who built the candidate's dossiers
+    "free": "assessor3",  # an accredited assessor, assigned to nothing
+    "asgd": "assessor",  # the assessor assigned to {dossier_id} (and to every demo dossier)
+    "panel": "assessor2",  # {dossier_id}'s moderator and jury member
+    "reg": "registrar",  # the registrar, also president of {dossier_id}'s jury
+    "admin": "admin",
+}
+
+# Y  may: anything but 401, 403, 404, a redirect to /login or a server error (a 409 or 422 on a
+#    deliberately empty form is fine: the request got past the check of who may).
+# -  refused: anonymous is sent to /login?next=... (a 401 on /api/); a logged-in role gets 403.
+# h  hidden: 404, exactly as for something that does not exist.
+# POSTs go with a valid CSRF token and the FORMS/FILES below or an empty form.
+MATRIX = """
+                                                                      anon cand other couns free asgd panel reg admin
+GET  /                                                                   Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /.well-known/acquis/revocations.json                                Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /.well-known/acquis/trust-list.json                                 Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /V/{payload}                                                        Y    Y     Y     Y    Y    Y     Y   Y     Y
+POST /accreditations/{accreditation_id}/withdraw                         -    -     -     -    -    -     -   -     Y
+GET  /admin/users                                                        -    -     -     -    -    -     -   -     Y
+POST /admin/users                                                        -    -     -     -    -    -     -   -     Y
+GET  /api/v1/dossiers                                                    -    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /api/v1/dossiers/{dossier_id}/evidence                              -    Y     h     Y    h    Y     Y   Y     Y
+POST /api/v1/dossiers/{dossier_id}/evidence                              -    Y     h     Y    h    -     -   Y     Y
+GET  /api/v1/frameworks                                                  -    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /api/v1/frameworks/{code}                                           -    Y     Y     Y    Y    Y     Y   Y     Y
+POST /api/v1/verify                                                      Y    Y     Y     Y    Y    Y     Y   Y     Y
+# The demo has no appeal: {appeal_id} names none; the role guard answers before the lookup.
+POST /appeals/{appeal_id}/decision                                       -    -     -     -    -    -     -   Y     Y
+GET  /assessments                                                        -    -     -     -    Y    Y     Y   Y     Y
+# An assessor's work on a dossier: only for the one assigned (the registry has its own pages).
+GET  /assessments/{dossier_id}                                           -    h     h     h    h    Y     h   h     h
+GET  /assessments/{dossier_id}/convocation                               -    h     h     h    h    Y     h   Y     Y
+POST /assessments/{dossier_id}/criteria/{criterion_id}                   -    h     h     h    h    Y     h   h     h
+POST /assessments/{dossier_id}/evidence/{evidence_id}/relevance          -    h     h     h    h    Y     h   h     h
+POST /assessments/{dossier_id}/finish                                    -    h     h     h    h    Y     h   h     h
+POST /assessments/{dossier_id}/flag                                      -    h     h     h    h    Y     h   h     h
+GET  /assessments/{dossier_id}/plan                                      -    h     h     h    h    Y     h   h     h
+GET  /assessments/{dossier_id}/portfolio                                 -    h     h     h    h    Y     h   h     h
+GET  /assessments/{dossier_id}/results                                   -    h     h     h    h    Y     Y   Y     Y
+POST /assessments/{dossier_id}/review                                    -    h     h     h    h    Y     h   h     h
+POST /assessments/{dossier_id}/schedule                                  -    h     h     h    h    Y     h   h     h
+POST /assessments/{dossier_id}/sessions                                  -    h     h     h    h    Y     h   h     h
+GET  /assessments/{dossier_id}/units/{unit_id}                           -    h     h     h    h    Y     h   h     h
+GET  /assessments/{dossier_id}/units/{unit_id}/checklist                 -    h     h     h    h    Y     h   h     h
+GET  /assessments/{dossier_id}/units/{unit_id}/paper                     -    h     h     h    h    Y     h   h     h
+POST /assessments/{dossier_id}/units/{unit_id}/paper                     -    h     h     h    h    Y     h   h     h
+POST /assessments/{dossier_id}/units/{unit_id}/plan                      -    h     h     h    h    Y     h   h     h
+GET  /assessors                                                          -    -     -     -    -    -     -   -     Y
+GET  /assessors/{user_id}                                                -    -     -     -    -    -     -   -     Y
+POST /assessors/{user_id}/accreditations                                 -    -     -     -    -    -     -   -     Y
+POST /assessors/{user_id}/profile                                        -    -     -     -    -    -     -   -     Y
+GET  /assignments/{assignment_id}/declaration                            -    h     h     h    h    Y     h   h     h
+POST /assignments/{assignment_id}/declaration                            -    h     h     h    h    Y     h   h     h
+POST /assignments/{assignment_id}/end                                    -    -     -     -    -    -     -   Y     Y
+GET  /candidates                                                         -    -     -     Y    -    -     -   Y     Y
+POST /candidates                                                         -    -     -     Y    -    -     -   Y     Y
+GET  /candidates/new                                                     -    -     -     Y    -    -     -   Y     Y
+GET  /candidates/{candidate_id}                                          -    Y     h     Y    h    h     h   Y     Y
+POST /candidates/{candidate_id}/consents                                 -    -     -     Y    -    -     -   Y     Y
+POST /candidates/{candidate_id}/dossiers                                 -    Y     h     Y    h    h     h   Y     Y
+GET  /candidates/{candidate_id}/dossiers/new                             -    -     -     Y    -    -     -   Y     Y
+GET  /candidates/{candidate_id}/export.json                              -    Y     h     Y    h    h     h   Y     Y
+POST /candidates/{candidate_id}/identity                                 -    -     -     Y    -    -     -   Y     Y
+POST /candidates/{candidate_id}/slip                                     -    -     -     Y    -    -     -   Y     Y
+GET  /candidates/{candidate_id}/summary.pdf                              -    Y     h     Y    h    h     h   Y     Y
+POST /candidates/{candidate_id}/work                                     -    Y     h     Y    h    h     h   Y     Y
+GET  /certificates                                                       -    -     -     -    -    -     -   Y     Y
+GET  /certificates/export/credentials.jsonl                              -    -     -     -    -    -     -   Y     Y
+GET  /certificates/issue/pending                                         -    -     -     -    -    -     -   Y     Y
+POST /certificates/issue/pending                                         -    -     -     -    -    -     -   Y     Y
+GET  /certificates/{number}                                              Y    Y     Y     Y    Y    Y     Y   Y     Y
+# A certificate: for its holder and the registry, public only through verification.
+GET  /certificates/{number}.pdf                                          -    Y     h     h    h    h     h   Y     Y
+GET  /certificates/{number}/credential.json                              -    Y     h     h    h    h     h   Y     Y
+POST /certificates/{number}/revoke                                       -    -     -     -    -    -     -   Y     Y
+POST /consents/{consent_id}/withdraw                                     -    Y     h     Y    h    h     h   Y     Y
+GET  /decisions/{decision_id}/pv.pdf                                     -    h     h     h    h    Y     Y   Y     Y
+GET  /docs                                                               Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /dossiers                                                           -    -     -     Y    -    -     -   Y     Y
+GET  /dossiers/{dossier_id}                                              -    Y     h     Y    h    Y     Y   Y     Y
+GET  /dossiers/{dossier_id}/admissibility                                -    -     -     -    -    -     -   Y     Y
+POST /dossiers/{dossier_id}/admissibility                                -    -     -     -    -    -     -   Y     Y
+# The candidate appeals, or their counsellor for them; never the judges or the registry.
+POST /dossiers/{dossier_id}/appeal                                       -    Y     h     Y    h    -     -   -     -
+GET  /dossiers/{dossier_id}/assessment-panel                             -    Y     h     Y    h    Y     Y   Y     Y
+GET  /dossiers/{dossier_id}/assignments                                  -    -     -     -    -    -     -   Y     Y
+POST /dossiers/{dossier_id}/assignments                                  -    -     -     -    -    -     -   Y     Y
+GET  /dossiers/{dossier_id}/attestation-form                             -    Y     h     Y    h    Y     Y   Y     Y
+GET  /dossiers/{dossier_id}/certificate                                  -    Y     h     Y    h    Y     Y   Y     Y
+POST /dossiers/{dossier_id}/certificate                                  -    -     -     -    -    -     -   Y     Y
+POST /dossiers/{dossier_id}/counsellor                                   -    -     -     -    -    -     -   Y     Y
+# Those who judge the evidence never add to it (nor get the upload form).
+POST /dossiers/{dossier_id}/evidence                                     -    Y     h     Y    h    -     -   Y     Y
+GET  /dossiers/{dossier_id}/evidence/new                                 -    Y     h     Y    h    -     -   Y     Y
+POST /dossiers/{dossier_id}/gap-plan                                     -    -     -     -    -    -     -   Y     Y
+# Moves: whoever sees the dossier may ask; validation/dossiers/status.py answers by state, then by
+# role (the demo dossier is certified, so all get 409 here).
+POST /dossiers/{dossier_id}/move                                         -    Y     h     Y    h    Y     Y   Y     Y
+POST /dossiers/{dossier_id}/portfolio                                    -    Y     h     Y    h    Y     Y   Y     Y
+POST /dossiers/{dossier_id}/reopen                                       -    Y     h     Y    h    Y     Y   Y     Y
+GET  /evidence/{evidence_id}                                             -    Y     h     Y    h    Y     Y   Y     Y
+GET  /evidence/{evidence_id}/file                                        -    Y     h     Y    h    Y     Y   Y     Y
+POST /evidence/{evidence_id}/summary                                     -    -     h     Y    h    -     -   Y     Y
+GET  /evidence/{evidence_id}/thumbnail                                   -    Y     h     Y    h    Y     Y   Y     Y
+POST /evidence/{evidence_id}/verification                                -    -     h     Y    h    -     -   Y     Y
+GET  /frameworks                                                         -    Y     Y     Y    Y    Y     Y   Y     Y
+POST /frameworks/import                                                  -    -     -     -    -    -     -   -     Y
+GET  /frameworks/{code}                                                  -    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /frameworks/{code}/compare                                          -    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /frameworks/{code}/{version:int}                                    -    Y     Y     Y    Y    Y     Y   Y     Y
+POST /frameworks/{code}/{version:int}/criterion/{node_id:int}/critical    -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/details                            -    -     -     -    -    -     -   -     Y
+GET  /frameworks/{code}/{version:int}/export                             -    Y     Y     Y    Y    Y     Y   Y     Y
+POST /frameworks/{code}/{version:int}/new-version                        -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/publish                            -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/retire                             -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/unit/{node_id:int}/elements        -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/units                              -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/{kind}/{node_id:int}/criteria      -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/{kind}/{node_id:int}/delete        -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/{kind}/{node_id:int}/move          -    -     -     -    -    -     -   -     Y
+POST /frameworks/{code}/{version:int}/{kind}/{node_id:int}/rename        -    -     -     -    -    -     -   -     Y
+GET  /healthz                                                            Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /issuer                                                             Y    Y     Y     Y    Y    Y     Y   Y     Y
+# The jury's members only: panel, and reg as its president (admin sits on no demo jury).
+GET  /jury/{dossier_id}                                                  -    h     h     h    h    h     Y   Y     h
+POST /jury/{dossier_id}/decision                                         -    h     h     h    h    h     Y   Y     h
+POST /jury/{dossier_id}/votes                                            -    h     h     h    h    h     Y   Y     h
+GET  /language/{lang}                                                    Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /login                                                              Y    Y     Y     Y    Y    Y     Y   Y     Y
+POST /login                                                              Y    Y     Y     Y    Y    Y     Y   Y     Y
+POST /logout                                                             Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /moderation/{dossier_id}                                            -    h     h     h    h    h     Y   h     h
+POST /moderation/{dossier_id}                                            -    h     h     h    h    h     Y   h     h
+GET  /openapi.json                                                       Y    Y     Y     Y    Y    Y     Y   Y     Y
+# {checklist_id} is on another dossier of asgd's; asgd keyed it in, a second person confirms it.
+GET  /paper/{checklist_id}                                               -    h     h     h    h    Y     h   Y     Y
+POST /paper/{checklist_id}/confirm                                       -    h     h     h    h    Y     h   Y     Y
+# The candidate portal: candidates only, each their own.
+GET  /portal                                                             -    Y     Y     -    -    -     -   -     -
+GET  /portal/consents                                                    -    Y     Y     -    -    -     -   -     -
+POST /portal/consents                                                    -    Y     Y     -    -    -     -   -     -
+GET  /portal/dossiers/new                                                -    Y     Y     -    -    -     -   -     -
+GET  /portal/dossiers/{dossier_id}                                       -    Y     h     -    -    -     -   -     -
+GET  /portal/dossiers/{dossier_id}/assessment                            -    Y     h     Y    h    Y     Y   Y     Y
+GET  /portal/dossiers/{dossier_id}/certificates                          -    Y     h     Y    h    Y     Y   Y     Y
+GET  /portal/password                                                    -    Y     Y     -    -    -     -   -     -
+POST /portal/password                                                    -    Y     Y     -    -    -     -   -     -
+GET  /portal/work                                                        -    Y     Y     -    -    -     -   -     -
+GET  /register                                                           Y    Y     Y     Y    Y    Y     Y   Y     Y
+POST /register                                                           Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /snapshots/{snapshot_id}.json                                       -    Y     h     Y    h    Y     Y   Y     Y
+GET  /status/{list_id}                                                   Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /v/{payload}                                                        Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /verify                                                             Y    Y     Y     Y    Y    Y     Y   Y     Y
+POST /verify                                                             Y    Y     Y     Y    Y    Y     Y   Y     Y
+POST /work/{job_id}/remove                                               -    Y     h     Y    h    h     h   Y     Y
+"""
+
+# Bodies that reach the check of who may: an empty form would stop at a 422 before it on these routes.
+FORMS = {
+    "POST /api/v1/dossiers/{dossier_id}/evidence": {"kind": "photo_of_work", "description": "Mur"},
+    "POST /assessments/{dossier_id}/criteria/{criterion_id}": {"verdict": "met"},
+    "POST /assessments/{dossier_id}/evidence/{evidence_id}/relevance": {"relevance": "relevant"},
+    "POST /assignments/{assignment_id}/declaration": {"conflict": "no"},
+    "POST /candidates/{candidate_id}/work": {"country": "SA", "city": "Riyad", "employer": "Al-Bina",
+                                             "job_title": "Maçon", "start_date": "2019-01-01", "tasks": "Murs"},
+    "POST /dossiers/{dossier_id}/appeal": {"grounds": "La photo montre le geste de sécurité."},
+    "POST /dossiers/{dossier_id}/evidence": {"kind": "photo_of_work", "description": "Mur"},
+    "POST /dossiers/{dossier_id}/move": {"to": "withdrawn", "reason": "Reparti travailler à l'étranger."},
+    "POST /evidence/{evidence_id}/verification": {"verification": "verified"},
+    "POST /moderation/{dossier_id}": {"outcome": "agree"},
+    "POST /work/{job_id}/remove": {"candidate_id": "{candidate_id}"},
+}
+FILES = {route: {"file": ("mur.jpg", sample_jpeg("mur"), "image/jpeg")}
+         for route in ("POST /dossiers/{dossier_id}/evidence", "POST /api/v1/dossiers/{dossier_id}/evidence")}
+
+
+def declared() -> dict[str, dict[str, str]]:
+    """MATRIX as {"METHOD /path": {role: symbol}}."""
+    table: dict[str, dict[str, str]] = {}
+    lines = [line.split("#")[0].split() for line in MATRIX.strip().splitlines()]
+    lines = [line for line in lines if line]
+    header, rows = lines[0], lines[1:]
+    assert header == list(ROLES), "MATRIX's header must name the ROLES, in order"
+    for row in rows:
+        method, path, *symbols = row
+        assert len(symbols) == len(ROLES) and set(symbols) <= {"Y", "-", "h"}, f"MATRIX row for {method} {path}"
+        assert f"{method} {path}" not in table, f"{method} {path} is declared twice"
+        table[f"{method} {path}"] = dict(zip(ROLES, symbols, strict=True))
+    return table
+
+
+def answer(role: str, path: str, response: Response) -> str:
+    """What the role got, in MATRIX's words; anything else (a server error, a refusal of the wrong kind)
+    as the status itself, which matches no declaration."""
+    status = response.status_code
+    api = path.startswith("/api/")
+    if status >= 500:
+        return f"{status} (server error)"
+    if role == "anon" and (status == 401 if api else is_login_redirect(response)):
+        return "-"
+    if role != "anon" and status == 403:
+        return "-"
+    if status == 404:
+        return "h"
+    if status in (401, 403) or is_login_redirect(response):
+        return f"{status} {response.headers.get('location', '')}".strip()
+    return "Y"
+
+
+def body(route: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    form = {name: fill(value, parameters) for name, value in FORMS.get(route, {}).items()}
+    return {"data": form or None, "files": FILES.get(route)}
+
+
+def in_order(app: FastAPI) -> list[tuple[str, str]]:
+    """Reads first, then writes, and logging out last (the role's session must last until then)."""
+    return sorted(routes(app), key=lambda route: (route[0] not in SAFE_METHODS, route == ("POST", "/logout")))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo seeded once per database engine; each role works on its own copy."""
+    with demo_database(request, request.param, tmp_path_factory.mktemp("demo")) as seeded_demo:
+        yield seeded_demo
+
+
+def test_every_route_answers_each_role_as_the_matrix_declares(demo: Demo, tmp_path: Path) -> None:
+    """Pages and forms in the role's browser, and the JSON API with the role's bearer token too; every
+    difference from MATRIX is listed, not only the first."""
+    table = declared()
+    mismatches: list[str] = []
+    for role, login in ROLES.items():
+        with caller(demo, login, tmp_path / role) as who:
+            mismatches += differences(role, who, table)
+    assert not mismatches, f"{len(mismatches)} answers differ from MATRIX:\n  " + "\n  ".join(mismatches)
+
+
+def differences(role: str, who: Caller, table: dict[str, dict[str, str]]) -> list[str]:
+    """Every route called once by this role (and once more by its script, on /api/), compared with MATRIX."""
+    app: FastAPI = who.browser.app  # type: ignore[assignment]
+    with Session(app.state.engine) as session:
+        parameters = demo_parameters(session)
+    found = []
+    for method, path in in_order(app):
+        route = f"{method} {path}"
+        if route not in table:
+            continue  # test_every_route_is_declared_in_the_matrix names it
+        url, sent = fill(path, parameters), body(route, parameters)
+        attempts = [("", who.browse(method, url, **sent))]
+        if who.script is not None and path.startswith("/api/"):
+            attempts.append((" with its bearer token", who.run(method, url, **sent)))
+        for how, response in attempts:
+            got = answer(role, path, response)
+            if got != table[route][role]:
+                found.append(f"{role}{how}: {route} declared {table[route][role]}, got {got} ({response.status_code})")
+    return found
+
+
+# State-changing routes that take no CSRF token, and why.
+CSRF_EXEMPT = {
+    "POST /api/v1/verify": "public: it acts for nobody and changes nothing of anyone's (acquis.auth.guard.csrf_exempt)",
+}
+
+
+def csrf_refused(response: Response) -> bool:
+    return response.status_code == 403 and response.json().get("error", {}).get("code") == "csrf-failed"
+
+
+def test_every_state_changing_route_refuses_a_logged_in_browser_without_its_csrf_token(
+        client: TestClient, session: Session, users: UserFactory) -> None:
+    """The same request with the page's token is not refused for it (nor any bearer-token call): the token
+    is what decides."""
+    admin = users(Role.ADMIN, login="admin")
+    log_in(client, "admin")
+    token = csrf_from(client.get("/").text)
+    bearer = {"Authorization": f"Bearer {issue_api_token(session, admin, days=1, by=None)}"}
+    session.commit()
+    wrong: list[str] = []
+    for method, path in in_order(client.app):  # type: ignore[arg-type]
+        if method in SAFE_METHODS:
+            continue
+        route, url = f"{method} {path}", PARAMETER.sub("1", path)
+        json = {"Accept": "application/json"}  # errors as JSON, so the refusal's code can be read
+        without = client.request(method, url, data={"note": "x"}, headers=json, follow_redirects=False)
+        if csrf_refused(without) == (route in CSRF_EXEMPT):
+            wrong.append(f"{route} without a token: {without.status_code} {without.text[:80]}")
+        if path.startswith("/api/"):
+            with TestClient(client.app) as script:  # no cookies
+                scripted = script.request(method, url, data={"note": "x"}, headers={**json, **bearer})
+            if csrf_refused(scripted):
+                wrong.append(f"{route} with a bearer token: refused for want of a CSRF token")
+        with_token = client.request(method, url, data={"note": "x", "csrf_token": token}, headers=json,
+                                    follow_redirects=False)
+        if csrf_refused(with_token):
+            wrong.append(f"{route} with the page's token: refused as without one")
+    assert not wrong, "CSRF check:\n  " + "\n  ".join(wrong)
+
+
+def test_login_form_refuses_a_post_without_its_csrf_token(client: TestClient, users: UserFactory) -> None:
+    """A forged cross-site login would sign the victim into the attacker's account."""
+    users(Role.REGISTRAR, login="registrar")
+    client.get("/login")  # the browser has its CSRF cookie, but the forged form carries no token
+    forged = client.post("/login", data={"login": "registrar", "password": PASSWORD}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert is_login_redirect(client.get("/certificates", follow_redirects=False))  # not logged in
+
+
+def test_every_route_is_declared_in_the_matrix(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/a.db", secret_key="t"))
+    found = {f"{method} {path}" for method, path in routes(app)}
+    table = declared()
+    missing = sorted(found - set(table))
+    assert not missing, ("routes nobody declared: add each to MATRIX in tests/test_authorization.py, saying "
+                         "who may call it:\n  " + "\n  ".join(missing))
+    assert not set(table) - found, f"MATRIX declares routes the app no longer has: {sorted(set(table) - found)}"
+
+
+def test_an_assessor_cannot_add_evidence_to_the_dossier_they_sent_back_for_more(
+        app: FastAPI, client: TestClient, session: Session, settings: Settings, users: UserFactory) -> None:
+    """A flagged dossier takes new evidence again; its assessor judges the evidence and must never add any."""
+    c = cast(session, settings, users)
+    assigned(session, c, c.assessor, AccessPurpose.ASSESS)  # the assignment starts the desk review
+    unit = validation_service.units(session, c.dossier.id)[0]  # type: ignore[arg-type]
+    desk.flag(session, c.dossier.id, reasons={unit.id: "Ajoutez une photo du coffrage."}, by=c.assessor)  # type: ignore[arg-type,dict-item]
+    session.commit()
+    assert session.get(Dossier, c.dossier.id).status == DossierStatus.FLAGGED  # type: ignore[union-attr]
+    token = issue_api_token(session, c.assessor, days=1, by=None)
+    session.commit()
+    photo = {"file": ("coffrage.jpg", sample_jpeg("coffrage"), "image/jpeg")}
+
+    log_in(client, "assessor")
+    dossier_page = client.get(f"/dossiers/{c.dossier.id}")
+    page = client.post(f"/dossiers/{c.dossier.id}/evidence", data={"kind": "photo_of_work"}, files=photo,
+                       headers={"X-CSRF-Token": csrf_from(client.get("/").text)}, follow_redirects=False)
+    script = client.post(f"/api/v1/dossiers/{c.dossier.id}/evidence", data={"kind": "photo_of_work"}, files=photo,
+                         headers={"Authorization": f"Bearer {token}"})
+
+    assert (page.status_code, script.status_code) == (403, 403), (page.text[:300], script.text[:300])
+    assert script.json()["error"]["code"] == "contributors-only"
+    assert 'id="evidence"' in dossier_page.text and 'id="add-evidence"' not in dossier_page.text
+    assert len(evidence.of_dossier(session, c.dossier.id)) == 1  # type: ignore[arg-type]  # the counsellor's photo only
