@@ -16,6 +16,7 @@ from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.web import render
 from certificates import keystore, revocation, scanning, service, verification
+from certificates.issuing_views import STATUS_LABELS
 
 router = APIRouter()
 
@@ -90,7 +91,7 @@ def verify_upload(request: Request, session: SessionDep, file: Annotated[UploadF
 def list_certificates(request: Request, session: SessionDep, user: RegistrarDep) -> Response:
     settings = request.app.state.settings
     rows = [service.summary(cert, settings=settings) for cert in service.all_certificates(session)]
-    return render(request, "certificates/list.html", certificates=rows)
+    return render(request, "certificates/list.html", certificates=rows, STATUS_LABELS=STATUS_LABELS)
 
 
 @router.get("/certificates/{number}.pdf", name="download_certificate_pdf")

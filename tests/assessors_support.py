@@ -1,5 +1,6 @@
-"""Test helpers for the assessment: accredited assessors, a dossier whose portfolio is frozen, and the
-steps of an assessment driven through the services (each step commits, as a request would)."""
+"""Test helpers for the assessment: accredited assessors, a dossier whose portfolio is frozen, the steps
+of an assessment driven through the services (each step commits, as a request would), and the same steps
+as a person takes them on the real pages (Playwright)."""
 
 import io
 from dataclasses import dataclass
@@ -156,3 +157,38 @@ def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> 
                            feedback="Revenez pour une observation du bloc 1.", by=c.registrar, today=today())
     session.commit()
     return decision.id  # type: ignore[return-value]
+
+
+# --- on the real pages, in Chromium (any language: by ids and values, never by visible text) ------------
+
+
+def declare(page: object, live_url: str, purpose: str) -> None:
+    """From the work list, sign the pending declaration for this role: no conflict."""
+    page.goto(f"{live_url}/assessments")  # type: ignore[attr-defined]
+    page.click(f"li[data-purpose={purpose}] a[id^=declare-]")  # type: ignore[attr-defined]
+    page.check("#no-conflict")  # type: ignore[attr-defined]
+    page.click("#sign")  # type: ignore[attr-defined]
+
+
+def choose(page: object, purpose: str, login: str, *, president: bool = False) -> None:
+    """On the registrar's control page, designate `login` for the role."""
+    section = f"#suggest-{purpose}"
+    page.check(f"{section} input[data-login={login}]")  # type: ignore[attr-defined]
+    if president:
+        page.check(f"{section} #president")  # type: ignore[attr-defined]
+    page.click(f"#assign-{purpose}")  # type: ignore[attr-defined]
+    page.wait_for_selector(f"#assigned li[data-purpose={purpose}]")  # type: ignore[attr-defined]
+
+
+def score_unit(page: object, *, photo_only: str = "", photo_id: int | None = None) -> None:
+    """On a unit's scoring page, every criterion met citing the session, except the one coded `photo_only`,
+    cited on the photo alone; each click is saved by its own request, queued behind the previous one, and the
+    state shows the version saved by the second."""
+    for criterion in page.locator("#criteria form.criterion").all():  # type: ignore[attr-defined]
+        form = "#" + criterion.get_attribute("id")
+        if criterion.get_attribute("data-code") == photo_only:
+            page.check(f"{form} input[name=evidence_ids][value='{photo_id}']")  # type: ignore[attr-defined]
+        else:
+            page.check(f"{form} input[name=session_ids]")  # type: ignore[attr-defined]
+        page.check(f"{form} input[name=verdict][value=met]")  # type: ignore[attr-defined]
+        page.wait_for_selector(f"{form}-state [data-version='2'][data-verdict=met]")  # type: ignore[attr-defined]

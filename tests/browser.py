@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.postgres import free_port
+from tests.support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -23,9 +24,10 @@ def chromium_path() -> str | None:
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Serve the app with uvicorn in a thread; yields its base URL and stops it afterwards."""
-    port = free_port()
+def serving(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Serve the app with uvicorn in a thread (on `port`, else a free one); yields its base URL and stops it
+    afterwards."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -53,3 +55,18 @@ def fits_the_phone(page: object, width: int = 360) -> bool:
     page.wait_for_load_state("load")  # type: ignore[attr-defined]
     page.wait_for_function("document.documentElement !== null")  # type: ignore[attr-defined]
     return bool(page.evaluate("document.documentElement.scrollWidth") <= width)  # type: ignore[attr-defined]
+
+
+def log_in(page: object, live_url: str, login: str, password: str = PASSWORD) -> None:
+    """Log in through the real form, in whatever language the page is; waits for the welcome page."""
+    page.goto(f"{live_url}/login")  # type: ignore[attr-defined]
+    page.fill("#login", login)  # type: ignore[attr-defined]
+    page.fill("#password", password)  # type: ignore[attr-defined]
+    page.click("main button.primary")  # type: ignore[attr-defined]
+    page.wait_for_selector("#welcome")  # type: ignore[attr-defined]
+
+
+def log_out(page: object) -> None:
+    """The header's log-out button (any language); waits until the page shows nobody logged in."""
+    page.click("header .who button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_selector("header .who", state="detached")  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from acquis.auth.models import User
 from acquis.auth.service import issue_api_token
 from acquis.config import Settings
+from acquis.storage import Store
 from validation.dossiers import candidates, consents, service, work_history
 from validation.dossiers.models import (
     Candidate,
@@ -116,6 +117,61 @@ def bearer(session: Session, user: User) -> dict[str, str]:
 
 
 def stored_files(settings: Settings) -> list[Path]:
-    """Every file under the evidence store (objects, thumbnails and leftovers alike)."""
+    """Every file under the evidence store (objects, thumbnails and leftovers alike), but the store's lock."""
     root = settings.data_dir / "files"
-    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+    lock = Store(root).lock_path
+    return sorted(path for path in root.rglob("*") if path.is_file() and path != lock) if root.exists() else []
+
+
+# --- on the real pages, in Chromium (any language: by ids and values, never by visible text) ------------
+
+Job = tuple[str, str, str, str, str, str]  # country, city, employer, job title, start, end (ISO dates)
+
+
+def register_candidate(page: Any, fields: dict[str, str]) -> tuple[str, str]:
+    """On the counsellor's registration form: fill `fields` (by element id), identity seen, register; returns
+    the login and the one-time code printed on the slip."""
+    for field, value in fields.items():
+        page.fill(f"#{field}", value)
+    page.check("input[name=identity_seen]")
+    page.click("#candidate-form button[type=submit]")
+    return page.inner_text("#slip-login"), page.inner_text("#slip-password")
+
+
+def record_oral_consent(page: Any) -> None:
+    """On the candidate's page: consent to processing, given orally (htmx swaps the consent card in place)."""
+    page.select_option("#consent-purpose", "processing")
+    page.select_option("#consent-method", "oral")
+    page.click("#consent-form button[type=submit]")
+    page.wait_for_selector("#consent-processing[data-given=yes]")
+
+
+def add_jobs(page: Any, jobs: tuple[Job, ...]) -> None:
+    """On the candidate's page, each job abroad through the work form; waits until the timeline shows it."""
+    for index, (country, city, employer, title, start, end) in enumerate(jobs):
+        if index:
+            page.click("#work-history details summary")
+        page.select_option("#work-country", country)
+        page.fill("#work-city", city)
+        page.fill("#work-employer", employer)
+        page.fill("#work-job", title)
+        page.fill("#work-start", start)
+        page.fill("#work-end", end)
+        page.fill("#work-tasks", "Je montais les murs et coulais les poteaux.")
+        page.click("#work-form button[type=submit]")
+        page.locator("#timeline li[id^=job-]").nth(index).wait_for()
+
+
+def upload_evidence(page: Any, kind: str, name: str, media_type: str, data: bytes, *, first_unit: bool = False) -> None:
+    """From a dossier page: add one file (sent by upload.js, with a progress bar), linked to the first unit if
+    asked, then follow the link back to the dossier."""
+    page.click("#add-evidence")
+    page.select_option("#kind", kind)
+    page.set_input_files("#file", {"name": name, "mimeType": media_type, "buffer": data})
+    page.fill("#description", name)
+    if first_unit:
+        page.locator("input[name=unit_ids]").first.check()
+    page.click("#upload-submit")
+    page.wait_for_selector("#evidence-added")
+    page.click("#evidence-item > p:first-child a")
+    page.wait_for_selector("#evidence-list")

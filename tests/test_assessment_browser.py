@@ -7,63 +7,19 @@ from sqlmodel import Session
 
 from acquis.auth.models import Role
 from acquis.config import Settings
-from assessors import scoring, service
-from tests.assessors_support import cast
+from assessors import service
+from tests.assessors_support import cast, choose, declare, score_unit
 from tests.browser import fits_the_phone as browser_fits
-from tests.browser import screenshot
-from tests.support import PASSWORD, UserFactory
+from tests.browser import log_in, log_out, screenshot
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.browser
 
 PHOTO_ONLY = "MAC-U1-E1-C1"
 
 
-def log_in(page: object, live_url: str, login: str) -> None:
-    page.goto(f"{live_url}/login")  # type: ignore[attr-defined]
-    page.fill("#login", login)  # type: ignore[attr-defined]
-    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
-    page.click("main button.primary")  # type: ignore[attr-defined]
-    page.wait_for_selector("#welcome")  # type: ignore[attr-defined]
-
-
-def log_out(page: object) -> None:
-    page.click("text=Se déconnecter")  # type: ignore[attr-defined]
-
-
 def fits_the_phone(page: object) -> None:
     assert browser_fits(page)
-
-
-def declare(page: object, live_url: str, purpose: str) -> None:
-    """From the work list, sign the pending declaration for this role: no conflict."""
-    page.goto(f"{live_url}/assessments")  # type: ignore[attr-defined]
-    page.click(f"li[data-purpose={purpose}] a[id^=declare-]")  # type: ignore[attr-defined]
-    page.check("#no-conflict")  # type: ignore[attr-defined]
-    page.click("#sign")  # type: ignore[attr-defined]
-
-
-def choose(page: object, purpose: str, login: str, *, president: bool = False) -> None:
-    """On the registrar's control page, designate `login` for the role."""
-    section = f"#suggest-{purpose}"
-    page.check(f"{section} input[data-login={login}]")  # type: ignore[attr-defined]
-    if president:
-        page.check(f"{section} #president")  # type: ignore[attr-defined]
-    page.click(f"#assign-{purpose}")  # type: ignore[attr-defined]
-    page.wait_for_selector(f"#assigned li[data-purpose={purpose}]")  # type: ignore[attr-defined]
-
-
-def score_unit(page: object, criteria: list[tuple[int, str]], photo_id: int) -> None:
-    """Every criterion met, citing the session, except the critical one cited only on the photo; each
-    click is saved by its own request (the state shows the saved version)."""
-    for criterion_id, code in criteria:
-        form = f"#criterion-{criterion_id}"
-        if code == PHOTO_ONLY:
-            page.check(f"{form} input[name=evidence_ids][value='{photo_id}']")  # type: ignore[attr-defined]
-        else:
-            page.check(f"{form} input[name=session_ids]")  # type: ignore[attr-defined]
-        page.wait_for_selector(f"{form}-state [data-version='1']")  # type: ignore[attr-defined]
-        page.check(f"{form} input[name=verdict][value=met]")  # type: ignore[attr-defined]
-        page.wait_for_selector(f"{form}-state [data-version='2'][data-verdict=met]")  # type: ignore[attr-defined]
 
 
 def test_from_assignment_to_a_partial_decision_the_candidate_sees_in_the_portal(
@@ -72,7 +28,6 @@ def test_from_assignment_to_a_partial_decision_the_candidate_sees_in_the_portal(
     account = users(Role.CANDIDATE, login="candidate", name="Seydou Konaté")
     c = cast(session, settings, users, account=account)
     units = service.units(session, c.dossier)
-    criteria = {u.code: [(k.id, k.code) for k in scoring.criteria_of(session, u.id)] for u in units}  # type: ignore[arg-type]
     db = database_url.split(":")[0].split("+")[0]
     context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
     page = context.new_page()
@@ -106,7 +61,7 @@ def test_from_assignment_to_a_partial_decision_the_candidate_sees_in_the_portal(
     page.wait_for_selector("#sessions li[id^=session-]")
     for unit in units:
         page.click(f"#score-{unit.code}")
-        score_unit(page, criteria[unit.code], c.photo_id)
+        score_unit(page, photo_only=PHOTO_ONLY, photo_id=c.photo_id)
         fits_the_phone(page)
         if unit.code == "MAC-U1":
             assert page.get_attribute("#unit-result .result", "data-result") == "not_yet_competent"

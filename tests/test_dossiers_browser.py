@@ -7,9 +7,16 @@ from sqlmodel import Session
 
 from acquis.auth.models import Role
 from tests.browser import fits_the_phone as browser_fits
-from tests.browser import screenshot
-from tests.dossiers_support import jpeg, publish_framework
-from tests.support import PASSWORD, UserFactory
+from tests.browser import log_in, log_out, screenshot
+from tests.dossiers_support import (
+    add_jobs,
+    jpeg,
+    publish_framework,
+    record_oral_consent,
+    register_candidate,
+    upload_evidence,
+)
+from tests.support import UserFactory
 from validation.dossiers.seed import sample_pdf, sample_wav
 
 pytestmark = pytest.mark.browser
@@ -19,14 +26,6 @@ JOBS = (("SA", "Riyad", "Al-Bina Contracting", "Maçon coffreur", "2014-02-01", 
 EVIDENCE = (("photo_of_work", "mur.jpg", "image/jpeg", jpeg(11, size=(640, 480))),
             ("payslip", "paie.pdf", "application/pdf", sample_pdf("Bulletin de salaire Riyad")),
             ("oral_narrative", "recit.wav", "audio/wav", sample_wav(5)))
-
-
-def log_in(page: object, live_url: str, login: str) -> None:
-    page.goto(f"{live_url}/login")  # type: ignore[attr-defined]
-    page.fill("#login", login)  # type: ignore[attr-defined]
-    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
-    page.click("main button.primary")  # type: ignore[attr-defined]
-    page.wait_for_selector("#welcome")  # type: ignore[attr-defined]
 
 
 def fits_the_phone(page: object) -> None:
@@ -45,34 +44,14 @@ def test_counsellor_builds_a_dossier_and_registrar_declares_it_admissible(
     log_in(page, live_url, "counsellor")
 
     page.goto(f"{live_url}/candidates/new")
-    for field, value in (("#family_name", "Coulibaly"), ("#given_names", "Bakary"), ("#birth_date", "1986-07-14"),
-                         ("#id_number", "AB 456 789"), ("#phone", "76 45 45 45"), ("#region", "Kayes"),
-                         ("#commune", "Diéma")):
-        page.fill(field, value)
-    page.check("input[name=identity_seen]")
-    page.click("#candidate-form button[type=submit]")
-    assert re.fullmatch(r"\d{10}", page.inner_text("#slip-password"))
-    assert page.inner_text("#slip-login") == "+22376454545"
+    login, code = register_candidate(page, {
+        "family_name": "Coulibaly", "given_names": "Bakary", "birth_date": "1986-07-14", "id_number": "AB 456 789",
+        "phone": "76 45 45 45", "region": "Kayes", "commune": "Diéma"})
+    assert re.fullmatch(r"\d{10}", code)
+    assert login == "+22376454545"
     page.click("#to-candidate")
-
-    # Oral consent, recorded by the counsellor (htmx swaps the consent card in place).
-    page.select_option("#consent-purpose", "processing")
-    page.select_option("#consent-method", "oral")
-    page.click("#consent-form button[type=submit]")
-    page.wait_for_selector("#consent-processing[data-given=yes]")
-
-    for index, (country, city, employer, title, start, end) in enumerate(JOBS):
-        if index:
-            page.click("#work-history details summary")
-        page.select_option("#work-country", country)
-        page.fill("#work-city", city)
-        page.fill("#work-employer", employer)
-        page.fill("#work-job", title)
-        page.fill("#work-start", start)
-        page.fill("#work-end", end)
-        page.fill("#work-tasks", "Je montais les murs et coulais les poteaux.")
-        page.click("#work-form button[type=submit]")
-        page.locator("#timeline li[id^=job-]").nth(index).wait_for()
+    record_oral_consent(page)
+    add_jobs(page, JOBS)
     assert "Arabie saoudite" in page.inner_text("#timeline") and "Côte d’Ivoire" in page.inner_text("#timeline")
     fits_the_phone(page)
     screenshot(page, f"dossier-candidate-{database_url.split(':')[0].split('+')[0]}")
@@ -82,18 +61,12 @@ def test_counsellor_builds_a_dossier_and_registrar_declares_it_admissible(
     page.wait_for_selector("#dossier-title")
     dossier_url = page.url
     for kind, name, media_type, data in EVIDENCE:
-        page.click("#add-evidence")
-        page.select_option("#kind", kind)
-        page.set_input_files("#file", {"name": name, "mimeType": media_type, "buffer": data})
-        page.fill("#description", name)
-        page.click("#upload-submit")  # sent by upload.js, with a progress bar
-        page.wait_for_selector("#evidence-added")
-        page.goto(dossier_url)
+        upload_evidence(page, kind, name, media_type, data)
     assert page.locator("#evidence-list li[id^=evidence-]").count() == 3
     page.click("form[data-move=submitted] button")
     page.wait_for_selector("#dossier-status [data-status=submitted]")
     fits_the_phone(page)
-    page.click("text=Se déconnecter")
+    log_out(page)
 
     log_in(page, live_url, "registrar")
     page.goto(dossier_url)
