@@ -49,7 +49,7 @@ catalogs: $(MO)
 # Re-extract every marked string into the catalogs after changing texts (then translate en).
 messages: $(VENV)/.runtime
 	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o acquis/locale/messages.pot .
-	$(BIN)/pybabel -q update -i acquis/locale/messages.pot -d acquis/locale -D messages --no-fuzzy-matching --ignore-pot-creation-date
+	$(BIN)/pybabel -q update -i acquis/locale/messages.pot -d acquis/locale -D messages -w 120 --no-fuzzy-matching --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
