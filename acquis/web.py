@@ -11,10 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
-from starlette.datastructures import URL
+from starlette.datastructures import URL, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from acquis import i18n
 from acquis.auth.guard import CSRF_COOKIE, LoginRequired, csrf_seed, csrf_token
@@ -110,28 +110,43 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-class ShellMiddleware(BaseHTTPMiddleware):
-    """Per request: the language, the CSRF seed cookie and the security headers."""
+class ShellMiddleware:
+    """Per request: the language, the CSRF seed cookie and the security headers.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+    Plain ASGI rather than BaseHTTPMiddleware: that one runs the app in a task of its own and streams the
+    response through a queue, which cost more than the QR page's own work."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         lang = i18n.negotiate(request.query_params.get("lang") or request.cookies.get(i18n.LANG_COOKIE),
                               request.headers.get("accept-language"))
         i18n.current_language.set(lang)
         had_seed = bool(request.cookies.get(CSRF_COOKIE))
         seed = csrf_seed(request)
-        response = await call_next(request)
-        settings = request.app.state.settings
-        if not had_seed:
-            response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax",
-                                secure=settings.secure_cookies, path="/")
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        # The verify URLs carry the whole seal; never leak them to other sites.
-        headers["Referrer-Policy"] = "no-referrer"
-        headers.setdefault("Content-Language", lang)
-        return response
+        secure = request.app.state.settings.secure_cookies
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if not had_seed:
+                    cookie = Response()
+                    cookie.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=secure, path="/")
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                # The verify URLs carry the whole seal; never leak them to other sites.
+                headers["Referrer-Policy"] = "no-referrer"
+                headers.setdefault("Content-Language", lang)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def error_response(request: Request, status: int, message: str, code: str) -> Response:

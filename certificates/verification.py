@@ -36,12 +36,8 @@ class TooManyLookups(TooManyRequests):
 
 def verify_text(session: Session, text: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
     """The result for a QR text or verify URL, with revocation and titles from the database."""
-    now = now or utcnow()
-    trust = keystore.trust_list(session, settings=settings)
     # The row the seal names, read once: its status answers revocation and its titles label the page.
-    cert = _named_in(session, text)
-    outcome = verify_seal_text(text, trust, now=now, revocation=_revocation_for(session, cert))
-    return _with_titles(outcome, cert, settings=settings)
+    return _verify(session, text, _named_in(session, text), settings=settings, now=now or utcnow())
 
 
 def verify_number(session: Session, number: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
@@ -50,7 +46,7 @@ def verify_number(session: Session, number: str, *, settings: Settings, now: dat
     cert = service.find(session, number)
     if cert is None:
         return result("not-found", now)
-    return verify_text(session, cert.qr_text, settings=settings, now=now)
+    return _verify(session, cert.qr_text, cert, settings=settings, now=now)  # its own seal names this very row
 
 
 def verify_presented(session: Session, item: Presented, *, settings: Settings,
@@ -65,6 +61,13 @@ def verify_presented(session: Session, item: Presented, *, settings: Settings,
     revocation: Revocation | None = (lambda n: service.status_of(session, n)) if known else None
     return credential.verify(item.document, trust, now=now, revocation=revocation,
                              issuer_id=keystore.issuer_url(settings))
+
+
+def _verify(session: Session, text: str, cert: Certificate | None, *, settings: Settings,
+            now: datetime) -> dict[str, Any]:
+    trust = keystore.trust_list(session, settings=settings)
+    outcome = verify_seal_text(text, trust, now=now, revocation=_revocation_for(session, cert))
+    return _with_titles(outcome, cert, settings=settings)
 
 
 def _named_in(session: Session, text: str) -> Certificate | None:
