@@ -137,11 +137,11 @@ def to_jury(session: Session, settings: Settings, c: Cast, **scores: object) -> 
     score_all(session, c, sitting, **scores)  # type: ignore[arg-type]
     moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)  # type: ignore[arg-type]
     session.commit()
-    if c.dossier.status == S.ASSESSED or session.get(Dossier, c.dossier.id).status == S.ASSESSED:  # type: ignore[union-attr]
+    if session.get(Dossier, c.dossier.id).status == S.ASSESSED:  # type: ignore[union-attr]  # chosen for moderation
         assigned(session, c, c.moderator, P.MODERATE)
-    moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],  # type: ignore[arg-type]
-                      by=c.moderator)
-    session.commit()
+        moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],  # type: ignore[arg-type]
+                          by=c.moderator)
+        session.commit()
 
 
 def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> int:

@@ -22,15 +22,12 @@ from sqlmodel import Session, select
 from acquis.auth.models import Role
 from acquis.config import Settings
 from acquis.storage import Store
-from assessors import jury, moderation, scoring
-from assessors.models import ModerationOutcome
 from certificates.models import Certificate
-from tests.assessors_support import Cast, accredit, assigned, scheduled, score_all, today
+from tests.assessors_support import Cast, accredit, decided
 from tests.dossiers_support import jpeg, make_candidate, publish_framework
 from tests.postgres import free_port
 from tests.support import UserFactory
 from validation.dossiers import admissibility, evidence, portfolio, service
-from validation.dossiers.models import AccessPurpose as P
 from validation.dossiers.models import Consent, Dossier, EvidenceCreate, EvidenceFile, EvidenceKind
 from validation.dossiers.status import DossierStatus as S
 
@@ -174,33 +171,11 @@ def frozen(session: Session, settings: Settings, c: Cast, index: int) -> Cast:
     return replace(c, dossier=dossier, photo_id=photo.evidence.id)  # type: ignore[arg-type]
 
 
-def decide(session: Session, settings: Settings, c: Cast) -> int:
-    """Assess the dossier (every criterion met in a session), moderate it if it is chosen for moderation,
-    and let a jury of the moderator and the registrar (president) validate its unit; the decision's id."""
-    sitting = scheduled(session, c)
-    score_all(session, c, sitting)
-    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)  # type: ignore[arg-type]
-    session.commit()
-    if session.get(Dossier, c.dossier.id).status == S.ASSESSED:  # type: ignore[union-attr]  # chosen for moderation
-        assigned(session, c, c.moderator, P.MODERATE)
-        moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],  # type: ignore[arg-type]
-                          by=c.moderator)
-        session.commit()
-    assigned(session, c, c.moderator, P.JURY)
-    assigned(session, c, c.registrar, P.JURY, president=True)
-    choices = {unit_id: result.competent for unit_id, result in scoring.results(session, c.dossier.id).items()}  # type: ignore[arg-type]
-    for member in (c.moderator, c.registrar):
-        jury.vote(session, c.dossier.id, choices=choices, by=member)  # type: ignore[arg-type]
-    decision = jury.decide(session, c.dossier.id, reasons="Bloc maîtrisé en situation réelle.",  # type: ignore[arg-type]
-                           feedback="", by=c.registrar, today=today())
-    session.commit()
-    return decision.id  # type: ignore[return-value]
-
-
 def decided_dossiers(session: Session, settings: Settings, users: UserFactory, count: int) -> dict[int, int]:
-    """`count` one-unit dossiers, each decided by its jury: their ids, each with its decision's id."""
+    """`count` one-unit dossiers, each assessed (every criterion met), moderated if chosen, and decided by a jury
+    of the moderator and the registrar: their ids, each with its decision's id."""
     c = crew(session, users)
-    return {one.dossier.id: decide(session, settings, one)  # type: ignore[misc]
+    return {one.dossier.id: decided(session, settings, one)  # type: ignore[misc]
             for one in (frozen(session, settings, c, index) for index in range(count))}
 
 
