@@ -9,18 +9,16 @@ from sqlmodel import Session
 from acquis.auth.guard import RegistrarDep, UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
-from acquis.i18n import N_
 from acquis.web import render
 from assessors.labels import OUTCOME_LABELS
 from certificates import decisions, service
+from certificates.models import STATUS_LABELS
 from validation.dossiers import access
 
 router = APIRouter()
 
 # One bulk POST issues at most this many: a request stays short, and the next press resumes.
 BATCH = 25
-STATUS_LABELS = {"issued": N_("Valide"), "revoked": N_("Révoqué"), "expired": N_("Expiré"),
-                 "superseded": N_("Remplacé par un certificat corrigé")}
 
 
 def _panel(request: Request, session: Session, dossier_id: int, *, user: User) -> dict[str, Any]:

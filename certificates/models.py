@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.i18n import N_
 
 # --- enums -------------------------------------------------------------------------------------
 
@@ -23,6 +24,11 @@ class CertificateStatus(StrEnum):
     ISSUED = "issued"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
+
+
+# The words shown for a certificate's effective status (service.effective_status adds "expired").
+STATUS_LABELS = {"issued": N_("Valide"), "revoked": N_("Révoqué"), "expired": N_("Expiré"),
+                 "superseded": N_("Remplacé par un certificat corrigé")}
 
 
 class Decision(StrEnum):

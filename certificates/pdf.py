@@ -5,7 +5,7 @@ import multiprocessing
 import os
 import select
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -135,19 +135,6 @@ class Rendering:
         if self.workers > 1:
             return self.futures[index].result()
         return render(self.contents[index])
-
-
-def render_many(
-    contents: Sequence[PdfContent],
-    *,
-    workers: int,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[bytes]:
-    """The PDFs of many certificates, in order, by `workers` processes (see Rendering)."""
-    rendering = Rendering(workers=workers if len(contents) >= PARALLEL_FROM else 1)
-    for content in contents:
-        rendering.submit(content)
-    return list(rendering.pdfs(progress))
 
 
 # --- the render processes --------------------------------------------------------------------------

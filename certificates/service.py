@@ -117,7 +117,7 @@ def correct(session: Session, number: str, request: IssueRequest, *, reason: str
     revocation.touch(session, old.status_list_id)
     audit.record(session, actor=by, action="certificate.superseded", entity_type="certificate", entity_id=old.number,
                  detail={"by_number": new.number, "reason": reason.strip()})
-    _store_pdfs(session, [new], pdf.render_many([pdf_content(new, settings=settings)], workers=1), settings=settings)
+    _store_pdfs(session, [new], [pdf.render(pdf_content(new, settings=settings))], settings=settings)
     return new
 
 

@@ -16,7 +16,7 @@ from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.web import render
 from certificates import keystore, revocation, scanning, service, verification
-from certificates.issuing_views import STATUS_LABELS
+from certificates.models import STATUS_LABELS
 
 router = APIRouter()
 
