@@ -92,6 +92,26 @@ def kid_for(key: AnyEd25519Key) -> bytes:
     return hashlib.sha256(raw_public_key(key)).digest()[:KID_LENGTH]
 
 
+# Characters people misread on paper or a screen (0/O, 1/l/I) and the two a shell reads as an option at the start.
+CONFUSABLE = frozenset("0O1lI")
+OPTION_LIKE = frozenset("-_")
+
+
+def is_typable(kid: str) -> bool:
+    """A key id a person can read aloud and type after a command: no confusable characters, never `-` or `_` first
+    (a command line takes `-x...` for an option)."""
+    return bool(kid) and kid[0] not in OPTION_LIKE and not CONFUSABLE.intersection(kid)
+
+
+def generate_typable_private_key() -> Ed25519PrivateKey:
+    """A fresh key whose key id is typable (the id is a hash of the public key: draw again until it is; a third of
+    the draws are, so this takes about three)."""
+    while True:
+        private = generate_private_key()
+        if is_typable(b64url(kid_for(private))):
+            return private
+
+
 def b64url(data: bytes) -> str:
     """RFC 4648 §5 base64url without padding, as JWK uses it."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")

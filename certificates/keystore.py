@@ -92,7 +92,7 @@ def key_path(settings: Settings, kid: str) -> Path:
 
 def _new_key(session: Session, *, settings: Settings, by: Any) -> IssuerKey:
     passphrase = _passphrase(settings)
-    private = keys.generate_private_key()
+    private = keys.generate_typable_private_key()
     kid = keys.b64url(keys.kid_for(private))
     write_atomically(key_path(settings, kid), keys.encrypt_private_key(private, passphrase))
     row = IssuerKey(kid=kid, public_key=keys.b64url(keys.raw_public_key(private)), status=KeyStatus.ACTIVE,
