@@ -1,14 +1,15 @@
 """What a verifier hands in: a PDF, a photo of the QR, a credential JSON or text; the QR read back."""
 
 import io
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import pikepdf
 import pypdfium2
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
+from acquis import images, pdf_cost, sandbox, untrusted
 from acquis.errors import Invalid, TooLarge
 from acquis.i18n import N_
 
@@ -16,6 +17,7 @@ MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; larger ones are decompression bombs, not QR photos
 PDF_DPI = 200  # a 42-mm QR of version 10 gets about 5 pixels a module
 PDF_PAGES = 2
+SECONDS = 10  # to read a QR: a certificate's page takes a fraction of a second, a photo about one
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
@@ -58,42 +60,58 @@ def read_bytes(data: bytes) -> Presented:
         return Presented("text", text=qr_text_in_image(data))
     if data.lstrip()[:1] == b"{":
         try:
-            return Presented("credential", document=json.loads(data))
-        except (UnicodeDecodeError, ValueError):
+            return Presented("credential", document=untrusted.parse_json(data))  # size and depth bounded
+        except untrusted.JsonUnreadable:
             raise UnsupportedFile() from None
     raise UnsupportedFile()
 
 
 def qr_text_in_image(data: bytes) -> str:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            # Check the size before decoding any pixel: a small file can claim a huge image.
-            if image.width * image.height > MAX_PIXELS:
-                raise UploadTooLarge()
-            return _qr_text(image.convert("L"))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise UnsupportedFile() from None
+    """The QR text in a photo, read in a worker held to a memory and time budget (acquis.sandbox)."""
+    return str(sandbox.run(_read_image, data, seconds=SECONDS))
 
 
 def qr_text_in_pdf(data: bytes) -> str:
+    """The QR text on the first pages of a PDF, drawn in a worker held to a memory and time budget."""
+    return str(sandbox.run(_read_pdf, data, seconds=SECONDS))
+
+
+def _read_image(data: bytes) -> str:
     try:
+        # The declared size is checked before any pixel is decoded: a small file can claim a huge image.
+        with images.opened(io.BytesIO(data), formats=("PNG", "JPEG"), max_pixels=MAX_PIXELS,
+                           draft=("L", (4096, 4096))) as image:
+            return _qr_text(image.convert("L"))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise UnsupportedFile() from None
+
+
+def _read_pdf(data: bytes) -> str:
+    try:
+        with pikepdf.open(io.BytesIO(data)) as parsed:
+            pdf_cost.check(parsed, pages=PDF_PAGES)  # gigapixel images, forms drawing forms: refused undrawn
         document = pypdfium2.PdfDocument(data)
-    except pypdfium2.PdfiumError:
+    except (pikepdf.PdfError, pypdfium2.PdfiumError):
         raise UnsupportedFile() from None
     try:
         for index in range(min(len(document), PDF_PAGES)):
-            page = document[index]
-            width, height = page.get_size()
-            # Bounded like a photo: a crafted page size must not become a gigapixel bitmap.
-            scale = min(PDF_DPI / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
-            image = page.render(scale=scale, grayscale=True).to_pil()
             try:
-                return _qr_text(image)
+                return _qr_text(_draw(document[index]))
             except NoQrCode:
                 continue
     finally:
         document.close()
     raise NoQrCode()
+
+
+def _draw(page: pypdfium2.PdfPage) -> Image.Image:
+    width, height = page.get_size()
+    # Bounded like a photo: a crafted page size must not become a gigapixel bitmap.
+    scale = min(PDF_DPI / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
+    try:
+        return page.render(scale=scale, grayscale=True).to_pil()
+    except pypdfium2.PdfiumError:  # no memory for the bitmap, within the worker's limit
+        raise sandbox.FileTooComplex() from None
 
 
 def _qr_text(image: Image.Image) -> str:

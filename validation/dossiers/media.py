@@ -1,4 +1,7 @@
-"""What an uploaded file is, decided by its bytes (never its name or declared type); thumbnails."""
+"""What an uploaded file is, decided by its bytes (never its name or declared type); thumbnails.
+
+Pictures and PDFs are opened only in a worker held to a memory and time budget (acquis.sandbox): a
+decompression bomb or a PDF that never finishes drawing costs the server a refusal, nothing more."""
 
 import io
 import os
@@ -9,11 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+import pikepdf
+from PIL import ImageOps, UnidentifiedImageError
 
+from acquis import images, pdf_cost, sandbox
 from acquis.errors import AcquisError, Invalid
-from acquis.i18n import N_
+from acquis.i18n import N_, gettext
 from acquis.storage import CHUNK, EmptyFile, FileTooLarge, Store, write_atomically
+from validation.dossiers import pdf_content
 
 EXTENSIONS = {
     "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf",
@@ -28,13 +34,25 @@ M4A_BRANDS = frozenset({b"M4A ", b"M4B "})
 MP4_BRANDS = frozenset({b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
                         b"M4V ", b"M4VH", b"M4VP", b"dash", b"MSNV"})
 HEAD = 64
-MAX_PIXELS = 60_000_000  # a 60-megapixel photo is already larger than any phone takes
 THUMBNAIL = (320, 320)
+SECONDS = 20  # to check a file or make a thumbnail: a 25 MB PDF's every object, a 60-megapixel photo
 MAX_NAME = 200
-# PDF actions that run code or other programs when the file is opened.
-PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile)[\s/<>\[\]()]")
 UNSAFE_NAME = re.compile(r"[/\\\x00]|%2f|%5c|%00", re.IGNORECASE)
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and the bidirectional overrides and isolates that would show "gpj.exe" as "exe.jpg".
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Why a PDF is refused, by the kind of active content found in it (validation/dossiers/pdf_content.py).
+ACTIVE_REASONS = {
+    pdf_content.SCRIPT: N_("Ce PDF contient du code (JavaScript) : il est refusé. Envoyez un scan ou une photo "
+                           "du document."),
+    pdf_content.LAUNCH: N_("Ce PDF lance un programme ou importe des données : il est refusé. Envoyez un scan ou "
+                           "une photo du document."),
+    pdf_content.URI_ON_OPEN: N_("Ce PDF appelle une adresse internet dès qu'il est ouvert : il est refusé. Envoyez "
+                                "un scan ou une photo du document."),
+    pdf_content.ATTACHMENT: N_("Ce PDF contient des fichiers joints : il est refusé. Envoyez chaque document "
+                               "séparément."),
+    pdf_content.XFA: N_("Ce PDF est un formulaire XFA, qui exécute du code : il est refusé. Imprimez-le en PDF "
+                        "ordinaire, ou envoyez un scan ou une photo."),
+}
 
 
 class UnsupportedType(AcquisError):
@@ -59,6 +77,13 @@ class DamagedFile(Invalid):
 
     code = "damaged-file"
     default_message = N_("Le fichier est abîmé ou incomplet : il ne peut pas être lu.")
+
+
+class ProtectedPdf(Invalid):
+    """A PDF that opens only with a password: nobody could read it."""
+
+    code = "protected-pdf"
+    default_message = N_("Ce PDF est protégé par un mot de passe : envoyez-le sans protection.")
 
 
 class UnsafeFileName(Invalid):
@@ -130,37 +155,45 @@ def examine(file: BinaryIO, *, filename: str | None, max_bytes: int) -> Examined
     media_type = sniff(file.read(HEAD))
     if media_type is None:
         raise UnsupportedType()
-    if media_type in IMAGES:
-        _check_image(file, media_type)
-    elif media_type == "application/pdf":
-        _check_pdf(file)
+    if media_type in IMAGES or media_type == "application/pdf":
+        file.seek(0)
+        sandbox.run(check_content, file.read(), media_type, seconds=SECONDS)
     file.seek(0)
     return Examined(media_type, size, name)
 
 
-def _check_image(file: BinaryIO, media_type: str) -> None:
-    file.seek(0)
+def check_content(data: bytes, media_type: str) -> None:
+    """In a worker: a whole picture of a size that decodes safely, or a PDF that does nothing by itself."""
+    if media_type == "application/pdf":
+        _check_pdf(data)
+        return
+    file = io.BytesIO(data)
+    formats = (PIL_FORMATS[media_type],)
     try:
-        with Image.open(file) as image:
-            if image.format != PIL_FORMATS[media_type] or image.width * image.height > MAX_PIXELS:
+        with images.opened(file, formats=formats) as image:
+            if image.format != formats[0]:
                 raise DamagedFile()
             image.verify()
         file.seek(0)
-        with Image.open(file) as image:
-            image.draft("RGB", THUMBNAIL)  # decode at a reduced size: enough to prove it is whole
+        # Decoded at a reduced size where the format allows it (JPEG): enough to prove it is whole.
+        with images.opened(file, formats=formats, draft=("RGB", THUMBNAIL)) as image:
             image.load()
-    except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError):
         raise DamagedFile() from None
 
 
-def _check_pdf(file: BinaryIO) -> None:
-    file.seek(0)
-    overlap = b""
-    for chunk in chunks(file):
-        # Search across chunk borders too, so that a name cut in two is still found.
-        if PDF_ACTIVE.search(overlap + chunk):
-            raise ActiveContent()
-        overlap = chunk[-32:]
+def _check_pdf(data: bytes) -> None:
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            found = pdf_content.active_content(pdf)
+            if found:
+                raise ActiveContent(gettext(ACTIVE_REASONS[found]))
+            # Nobody draws it here, but an assessor's viewer will: no gigapixel image, no endless forms.
+            pdf_cost.check(pdf, pages=len(pdf.pages))
+    except pikepdf.PasswordError:
+        raise ProtectedPdf() from None
+    except pikepdf.PdfError:
+        raise DamagedFile() from None
 
 
 def chunks(file: BinaryIO) -> Iterator[bytes]:
@@ -181,11 +214,18 @@ class Thumbnails:
         if target.is_file():
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
-        with Image.open(source) as image:
-            image.draft("RGB", THUMBNAIL)
-            small = ImageOps.exif_transpose(image).convert("RGB")
-            small.thumbnail(THUMBNAIL)
-        encoded = io.BytesIO()
-        small.save(encoded, "JPEG", quality=70, optimize=True)
-        write_atomically(target, encoded.getvalue())
+        write_atomically(target, sandbox.run(thumbnail, str(source), seconds=SECONDS))
         return target
+
+
+def thumbnail(path: str) -> bytes:
+    """In a worker: the JPEG thumbnail of a stored picture, its decoding bounded like the upload's check."""
+    try:
+        with images.opened(path, formats=tuple(PIL_FORMATS.values()), draft=("RGB", THUMBNAIL)) as image:
+            image.thumbnail(THUMBNAIL)  # in place: the full-size picture is never copied
+            small = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError):
+        raise DamagedFile() from None
+    encoded = io.BytesIO()
+    small.save(encoded, "JPEG", quality=70, optimize=True)
+    return encoded.getvalue()
