@@ -1,12 +1,13 @@
 """POST /api/v1/verify: the verification result for a QR text, a number or a file, for any program."""
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from acquis import untrusted
 from acquis.auth.guard import csrf_exempt
 from acquis.db import SessionDep
 from acquis.errors import Invalid
@@ -38,13 +39,13 @@ async def verify_input(request: Request) -> scanning.Presented | str:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise VerifyRequestInvalid()
-        return scanning.read_bytes(await upload.read(scanning.MAX_UPLOAD_BYTES + 1))
+        data = await upload.read(scanning.MAX_UPLOAD_BYTES + 1)
+        # In a thread: reading the file waits on a worker process, and the event loop must serve others meanwhile.
+        return await run_in_threadpool(scanning.read_bytes, data)
     body = await request.body()
     try:
-        if len(body) > MAX_JSON_BYTES:
-            raise ValueError("too long")
-        asked = VerifyRequest.model_validate(json.loads(body))
-    except (ValueError, ValidationError):
+        asked = VerifyRequest.model_validate(untrusted.parse_json(body, max_bytes=MAX_JSON_BYTES))
+    except (untrusted.JsonUnreadable, ValidationError):
         raise VerifyRequestInvalid() from None
     if asked.qr:
         return scanning.Presented("text", text=asked.qr[:4096])

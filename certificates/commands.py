@@ -9,12 +9,13 @@ from typing import Annotated, Any, NoReturn
 import typer
 from sqlmodel import Session, col, select
 
+from acquis import untrusted
 from acquis.auth import service as auth_service
 from acquis.auth.models import Role, User
 from acquis.config import Settings, load_settings
 from acquis.errors import AcquisError, Invalid
 from acquis.i18n import N_, gettext
-from certificates import decisions, keys, keystore, revocation, scanning, service, verification
+from certificates import decisions, keys, keystore, public_documents, revocation, scanning, service, verification
 from certificates.scanning import Presented
 from certificates.verify import TrustListInvalid
 
@@ -36,6 +37,7 @@ class JsonFileUnreadable(Invalid):
 Database = Callable[..., AbstractContextManager[Session]]
 Fail = Callable[..., NoReturn]
 FILE_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".json")
+LIST_FILE_MAX_BYTES = 64 * 1024 * 1024  # a revocation list names each revoked certificate by a 64-character hash
 NOT_VALID = 1
 
 
@@ -50,6 +52,8 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
         settings = load_settings()
         with database(settings) as session:
             outcome = action(session, settings)
+            # The status and revocation lists are signed by the active key: a key event signs them again.
+            public_documents.after_key_event(session, settings)
             session.commit()
             typer.echo(message(outcome))
 
@@ -130,12 +134,26 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
         typer.echo(f"wrote {output}")
 
     @certificates_app.command("revoke")
-    def certificates_revoke(number: str, reason: Annotated[str, typer.Option(help="why, for the audit log")]) -> None:
-        """Revoke a certificate for good; verifiers see it at once."""
-        with database() as session:
-            cert = service.revoke(session, number, reason=reason, by=None)
+    def certificates_revoke(
+        number: str,
+        reason: Annotated[str, typer.Option(help="why, for the audit log")],
+        public: Annotated[bool, typer.Option("--public-reason", help="verifiers by number read the reason")] = False,
+    ) -> None:
+        """Revoke a certificate for good; verifiers see it at once (the signed lists need ACQUIS_KEY_PASSPHRASE)."""
+        settings = load_settings()
+        with database(settings) as session:
+            cert = service.revoke(session, number, reason=reason, by=None, settings=settings, public_reason=public)
             session.commit()
             typer.echo(f"revoked {cert.number}")
+
+    @certificates_app.command("publish")
+    def certificates_publish() -> None:
+        """Sign again the stale status lists and revocation list (run daily, and once after an upgrade)."""
+        settings = load_settings()
+        with database(settings) as session:
+            paths = public_documents.refresh_public_documents(session, settings)
+            session.commit()
+        typer.echo("\n".join(f"signed {path}" for path in paths) or "nothing to sign: every document is current")
 
     @certificates_app.command("issue")
     def certificates_issue(
@@ -239,10 +257,14 @@ def _online(item: Presented, database: Database) -> dict[str, Any]:
 
 
 def _json_file(path: Path) -> Any:
+    """A trust list or revocation list file: downloaded from somewhere, so parsed as untrusted JSON."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with path.open("rb") as file:
+            return untrusted.parse_json(file.read(LIST_FILE_MAX_BYTES + 1), max_bytes=LIST_FILE_MAX_BYTES)
+    except OSError:
         raise JsonFileUnreadable(f"{gettext(JsonFileUnreadable.default_message)} {path}") from None
+    except untrusted.JSON_ERRORS as error:
+        raise JsonFileUnreadable(f"{error.message} {path}") from None
 
 
 def _report(outcome: dict[str, Any], *, as_json: bool) -> None:

@@ -1,4 +1,5 @@
-"""Links in pages: the templates' url_for gives exactly the absolute URL Starlette's request.url_for gives."""
+"""Links in pages: the templates' url_for gives the path of Starlette's request.url_for, root-relative (never built
+from the Host header the caller chose)."""
 
 from fastapi import FastAPI
 from starlette.convertors import IntegerConvertor
@@ -27,8 +28,7 @@ def test_every_named_route_links_to_the_same_url_as_starlette_would(app: FastAPI
         request = request_for(app, root_path=root_path)
         for name, route in routes.items():
             params = sample_parameters(route)
-            assert url_for({"request": request}, name, **params) == request.url_for(name, **params), name
+            assert str(url_for({"request": request}, name, **params)) == request.url_for(name, **params).path, name
     # Names outside the index (the static files' mount) still resolve, through Starlette.
     request = request_for(app)
-    assert str(url_for({"request": request}, "static", path="acquis.css")) == \
-        "https://acquis.example.ml:8443/static/acquis.css"
+    assert str(url_for({"request": request}, "static", path="acquis.css")) == "/static/acquis.css"

@@ -13,14 +13,12 @@ from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import Invalid
 from acquis.i18n import N_, gettext
-from acquis.storage import FileTooLarge
+from acquis.web import public_url
 from validation.dossiers import access, evidence, service
 from validation.dossiers.models import Evidence, EvidenceCreate, EvidenceFile, EvidenceKind
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
 
-# Multipart framing and the text fields around the file: the body may exceed the file by this much.
-FORM_OVERHEAD = 1024 * 1024
 # What people and scripts also call the kinds (DOMAIN.md's words), mapped to the kinds' codes.
 KIND_ALIASES = {
     "photo": "photo_of_work", "picture": "photo_of_work", "image": "photo_of_work", "video": "video_of_work",
@@ -76,11 +74,8 @@ class EvidenceUpload:
 
 
 async def evidence_upload(request: Request) -> EvidenceUpload:
-    """The multipart body, refused before it is read when its declared length is already too large."""
-    limit = request.app.state.settings.evidence_max_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
-        raise FileTooLarge()
+    """The multipart body (acquis.limits refused it before any of it was read if larger than the largest file
+    allows; what passes is checked against that limit as it is stored)."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise UploadInvalid()
     form = await request.form(max_files=1, max_fields=50)
@@ -148,6 +143,8 @@ def upload_evidence_api(request: Request, session: SessionDep, user: UserDep, do
             summary="The dossier's evidence items")
 def list_evidence_api(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> list[EvidenceOut]:
     dossier = access.get_dossier(session, dossier_id, user=user)
+    if not access.may_see_evidence(user, dossier):
+        raise access.DossierNotFound()
     return [item_out(request, item, blob, user=user)
             for item, blob in evidence.of_dossier(session, dossier.id)]  # type: ignore[arg-type]
 
@@ -160,7 +157,7 @@ def item_out(request: Request, item: Evidence, blob: EvidenceFile, *, user: User
         country=item.country, issuer=item.issuer, verification=item.verification.value,
         duplicate_elsewhere=item.duplicate_elsewhere if user.role in access.SEE_ALL else None,
         uploaded_at=item.uploaded_at.isoformat(),
-        url=str(request.url_for("download_evidence", evidence_id=item.id)))
+        url=public_url(request, "download_evidence", evidence_id=item.id))
 
 
 def _iso(value: Any) -> str | None:
