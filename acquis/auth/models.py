@@ -1,4 +1,4 @@
-"""Accounts, roles, browser sessions, API tokens and login throttling."""
+"""Accounts, roles, browser sessions, API tokens and throttles."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -69,14 +69,16 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class LoginThrottle(SQLModel, table=True):
-    """Consecutive failed logins per login name, known or not (so it reveals nothing)."""
+class Throttle(SQLModel, table=True):
+    """A counter of recent attempts under a keyed hash (failed logins of one login from one client, of one
+    client, or one client's anonymous registrations): in the database, so every worker and instance agrees."""
 
-    __tablename__ = "login_throttle"
+    __tablename__ = "throttle"
 
-    login: str = Field(primary_key=True, max_length=120)
-    failures: int = 0
-    last_failure_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    key: str = Field(primary_key=True, max_length=80)
+    count: int = 0
+    first_at: datetime = Field(sa_type=UTCDateTime)  # the window's start: older counts are forgotten
+    last_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class UserCreate(SQLModel):

@@ -1,24 +1,28 @@
-"""Accounts and credentials: password checks that leak nothing, sessions, API tokens."""
+"""Accounts and credentials: password checks that leak nothing and lock no one out, sessions that end when
+credentials change, API tokens."""
 
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from acquis import audit
-from acquis.auth.models import ApiToken, LoginThrottle, Role, User, UserCreate, UserSession
+from acquis.auth import passwords, throttle
+from acquis.auth.models import ApiToken, Role, User, UserCreate, UserSession
+from acquis.auth.passwords import HASHER as HASHER  # re-exported: tests and benchmarks hash with it
 from acquis.config import Settings
 from acquis.db import utcnow
-from acquis.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from acquis.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from acquis.i18n import N_
 
-HASHER = PasswordHash((Argon2Hasher(),))
-# Checked against when the login is unknown, so both failures cost one argon2 verification.
-_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+# Failed logins older than this are forgotten (a success forgets those of its login and client at once).
+LOGIN_WINDOW = timedelta(days=1)
+MIN_PASSWORD = 8
+MAX_PASSWORD = 200
 
 DEMO_ACCOUNTS = (
     ("admin", Role.ADMIN, "Aminata Traoré (admin)"),
@@ -42,10 +46,17 @@ class LoginFailed(Unauthorized):
 
 
 class LoginThrottled(TooManyRequests):
-    """Too many failed logins for this name; the caller must wait."""
+    """Too many failed logins for this name from this client, or from this client; the caller must wait."""
 
     code = "login-throttled"
     default_message = N_("Trop d'essais pour cet identifiant : patientez avant de réessayer.")
+
+
+class PasswordRefused(Invalid):
+    """The new password is too short or too long, or the current one is wrong."""
+
+    code = "password-refused"
+    default_message = N_("Mot de passe refusé : 8 caractères au moins, et l'ancien mot de passe exact.")
 
 
 class LoginTaken(Conflict):
@@ -90,37 +101,63 @@ def get_by_login(session: Session, login: str) -> User:
     return user
 
 
-def authenticate(session: Session, *, login: str, password: str, settings: Settings) -> User:
-    """The account for these credentials, or LoginFailed / LoginThrottled.
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What checking a password found, before anything is written."""
 
-    An unknown login and a wrong password give the same error after the same work.
-    """
-    login = normalize_login(login)
-    throttle = session.get(LoginThrottle, login) or LoginThrottle(login=login)
+    login: str
+    client: str
+    user_id: int | None  # the account, when the password is right and the account active
+
+
+def check_password(session: Session, *, login: str, password: str, client: str | None,
+                   settings: Settings) -> LoginAttempt:
+    """Reads only. LoginThrottled while this login from this client, or this client, must wait; else one
+    argon2 verification, the same for an unknown login (and the same answer later)."""
+    login, client = normalize_login(login), client or throttle.UNKNOWN_CLIENT
     now = utcnow()
-    if _still_waiting(throttle, settings, now):
+    pair, whole = _login_keys(settings, login, client)
+    if _waiting(session, pair, settings.login_free_failures, settings, now) or \
+            _waiting(session, whole, settings.login_client_free_failures, settings, now):
         raise LoginThrottled()
     user = session.exec(select(User).where(User.login == login)).first()
-    valid = HASHER.verify(password, user.password_hash if user else _DUMMY_HASH)
-    if not (valid and user is not None and user.active):
-        throttle.failures += 1
-        throttle.last_failure_at = now
-        session.add(throttle)
-        session.flush()
+    valid = passwords.verify(password, user.password_hash if user else None, settings=settings)
+    return LoginAttempt(login, client, user.id if valid and user is not None and user.active else None)
+
+
+def conclude_login(session: Session, attempt: LoginAttempt, *, settings: Settings) -> User:
+    """The account, clearing the failures of its login from this client; or LoginFailed, counting one more
+    failure for the login from this client and for the client (never for the login alone: an attacker
+    elsewhere must not lock its owner out)."""
+    pair, whole = _login_keys(settings, attempt.login, attempt.client)
+    user = session.get(User, attempt.user_id) if attempt.user_id is not None else None
+    if user is None or not user.active:  # also when deactivated since the check
+        now = utcnow()
+        throttle.bump(session, pair, window=LOGIN_WINDOW, now=now)
+        throttle.bump(session, whole, window=LOGIN_WINDOW, now=now)
         raise LoginFailed()
-    if throttle.failures:  # a stored row: a success clears the count
-        session.delete(throttle)
-        session.flush()
+    throttle.clear(session, pair)
     return user
 
 
-def _still_waiting(throttle: LoginThrottle, settings: Settings, now: datetime) -> bool:
+def authenticate(session: Session, *, login: str, password: str, client: str | None, settings: Settings) -> User:
+    """Both steps in one session (the login page reads in its own, outside the write transaction)."""
+    attempt = check_password(session, login=login, password=password, client=client, settings=settings)
+    return conclude_login(session, attempt, settings=settings)
+
+
+def _login_keys(settings: Settings, login: str, client: str) -> tuple[str, str]:
+    return throttle.key(settings, "login", login, client), throttle.key(settings, "client", client)
+
+
+def _waiting(session: Session, key: str, free: int, settings: Settings, now: datetime) -> bool:
     # After the free failures, each further failure doubles the wait, up to the cap.
-    extra = throttle.failures - settings.login_free_failures
-    if extra < 0 or throttle.last_failure_at is None:
+    row = throttle.recent(session, key, window=LOGIN_WINDOW, now=now)
+    extra = row.count - free if row is not None else -1
+    if row is None or extra < 0:
         return False
-    wait = min(2**extra, settings.login_max_delay_seconds)
-    return now < throttle.last_failure_at + timedelta(seconds=wait)
+    wait = min(2 ** min(extra, 30), settings.login_max_delay_seconds)
+    return now < row.last_at + timedelta(seconds=wait)
 
 
 def open_session(session: Session, user: User, *, settings: Settings) -> str:
@@ -142,6 +179,60 @@ def close_session(session: Session, token: str) -> None:
     session.delete(row)
     audit.record(session, actor=user, action="session.closed", entity_type="user", entity_id=row.user_id)
     session.flush()
+
+
+def end_sessions(session: Session, user: User, *, by: User | None, reason: str, keep: str | None = None) -> int:
+    """End every browser session of the account but `keep` (the cookie token of the one making the change);
+    every worker reads sessions from the database, so they end everywhere at the next request."""
+    query = delete(UserSession).where(col(UserSession.user_id) == user.id)
+    if keep:
+        query = query.where(col(UserSession.token_hash) != token_digest(keep))
+    ended = session.execute(query).rowcount  # type: ignore[attr-defined]
+    audit.record(session, actor=by, action="user.sessions_ended", entity_type="user", entity_id=user.id,
+                 detail={"reason": reason, "sessions": ended})
+    session.flush()
+    return int(ended)
+
+
+def set_password(session: Session, user: User, new: str, *, by: User | None, settings: Settings,
+                 keep_session: str | None = None) -> None:
+    """A new password; every other session of the account ends."""
+    if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
+        raise PasswordRefused()
+    user.password_hash = passwords.hash_password(new, settings=settings)
+    session.add(user)
+    audit.record(session, actor=by, action="user.password_changed", entity_type="user", entity_id=user.id)
+    end_sessions(session, user, by=by, reason="password", keep=keep_session)
+
+
+def change_own_password(session: Session, user: User, *, current: str, new: str, settings: Settings,
+                        keep_session: str | None) -> None:
+    """The user replaces their password, proving the current one; their other sessions end, this one stays."""
+    if not passwords.verify(current, user.password_hash, settings=settings):
+        raise PasswordRefused()
+    set_password(session, user, new, by=user, settings=settings, keep_session=keep_session)
+
+
+def change_role(session: Session, user: User, role: Role, *, by: User | None) -> User:
+    """Give the account another role (revoking the one it had); its sessions end."""
+    if user.role == role:
+        return user
+    previous, user.role = user.role, role
+    session.add(user)
+    audit.record(session, actor=by, action="user.role_changed", entity_type="user", entity_id=user.id,
+                 detail={"from": previous.value, "to": role.value})
+    end_sessions(session, user, by=by, reason="role")
+    return user
+
+
+def deactivate(session: Session, user: User, *, by: User | None) -> User:
+    """The account can no longer log in: its sessions end and its API tokens are revoked."""
+    user.active = False
+    session.add(user)
+    audit.record(session, actor=by, action="user.deactivated", entity_type="user", entity_id=user.id)
+    end_sessions(session, user, by=by, reason="deactivated")
+    revoke_api_tokens(session, user, by=by)
+    return user
 
 
 def user_for_session(session: Session, token: str) -> User | None:

@@ -1,13 +1,14 @@
-"""Logging in and out through the browser."""
+"""Logging in and out through the browser, changing one's password, and the admin's list of accounts."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from acquis.auth import service
-from acquis.auth.guard import SESSION_COOKIE, AdminDep, OptionalUserDep
+from acquis.auth.guard import SESSION_COOKIE, AdminDep, OptionalUserDep, StaffDep
 from acquis.auth.models import ROLE_LABELS, Role, UserCreate
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
@@ -24,33 +25,47 @@ def safe_next(target: str | None) -> str:
 
 
 @router.get("/login", name="login_form")
-def login_form(request: Request, user: OptionalUserDep, next: str | None = None) -> Response:
+def login_form(request: Request, user: OptionalUserDep, next: str | None = None, registered: bool = False) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "acquis/login.html", next=safe_next(next), login="")
+    return render(request, "acquis/login.html", next=safe_next(next), login="", registered=registered)
 
 
 @router.post("/login", name="log_in")
 def log_in(
     request: Request,
-    session: SessionDep,
     login: Annotated[str, Form(max_length=120)],
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    settings = request.app.state.settings
+    state = request.app.state
+    client = request.client.host if request.client else None
     try:
-        user = service.authenticate(session, login=login, password=password, settings=settings)
+        # The password is checked in a read session: on SQLite a write transaction holds the database's
+        # only write lock, and argon2 must not hold it (nor wait for a free slot while holding it).
+        with Session(state.read_engine) as reader:
+            attempt = service.check_password(reader, login=login, password=password, client=client,
+                                             settings=state.settings)
+        token = _open_session(state, attempt)
     except AcquisError as failure:
-        session.commit()  # keep the failure count even though the login is refused
         return render(request, "acquis/login.html", status_code=failure.status_code,
                       error=failure.message, next=safe_next(next), login=login)
-    token = service.open_session(session, user, settings=settings)
-    session.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=settings.secure_cookies, max_age=settings.session_hours * 3600, path="/")
+                        secure=state.settings.secure_cookies, max_age=state.settings.session_hours * 3600, path="/")
     return response
+
+
+def _open_session(state: Any, attempt: service.LoginAttempt) -> str:
+    """The new session's cookie token; or LoginFailed, after committing the failure's counts."""
+    with Session(state.engine) as session:
+        try:
+            user = service.conclude_login(session, attempt, settings=state.settings)
+        finally:
+            session.commit()  # a refused login still counts
+        token = service.open_session(session, user, settings=state.settings)
+        session.commit()
+        return token
 
 
 @router.post("/logout", name="log_out")
@@ -64,6 +79,26 @@ def log_out(request: Request, session: SessionDep) -> Response:
     return response
 
 
+@router.get("/account/password", name="show_account_password_form")
+def show_account_password_form(request: Request, user: StaffDep) -> Response:
+    return render(request, "acquis/account_password.html")
+
+
+@router.post("/account/password", name="change_account_password")
+def change_account_password(request: Request, session: SessionDep, user: StaffDep,
+                            current: Annotated[str, Form(max_length=200)], new: Annotated[str, Form(max_length=200)],
+                            again: Annotated[str, Form(max_length=200)]) -> Response:
+    """Staff change their own password: their other sessions end, this one stays open."""
+    try:
+        if new != again:
+            raise service.PasswordRefused()
+        service.change_own_password(session, user, current=current, new=new, settings=request.app.state.settings,
+                                    keep_session=request.cookies.get(SESSION_COOKIE))
+    except AcquisError as problem:
+        return render(request, "acquis/account_password.html", status_code=problem.status_code,
+                      error=problem.message)
+    session.commit()
+    return render(request, "acquis/account_password.html", changed=True)
 
 
 @router.get("/admin/users", name="list_users")

@@ -19,6 +19,7 @@ from validation.dossiers import (
     consents,
     forms,
     pages,
+    registrations,
     service,
     work_history,
 )
@@ -184,7 +185,11 @@ def self_register_form(request: Request, user: OptionalUserDep) -> Response:
 
 @router.post("/register", name="self_register")
 def self_register(request: Request, session: SessionDep, form: FormDep) -> Response:
-    """A candidate registers alone: their own password, and their clicked consent to processing."""
+    """A candidate registers alone: their own password, and their clicked consent to processing.
+
+    Whether the phone or ID number was free or already registered, the answer is the same: on to the login
+    page, which says what to do if logging in fails (registrations.py keeps the conflict for a counsellor).
+    """
     allowed = set(CandidateCreate.model_fields) - {"identity_seen"}
     try:
         if form.get(f"consent_{ConsentPurpose.PROCESSING.value}") != "on":
@@ -192,17 +197,32 @@ def self_register(request: Request, session: SessionDep, form: FormDep) -> Respo
                                                   "il est obligatoire."))
         data = forms.parse(CandidateCreate, _without(form, "identity_seen"))
         password = form.get("password")
-        registration = candidates.register(session, data, by=None, settings=request.app.state.settings,
-                                           password=password if isinstance(password, str) else "")
-        purposes = [purpose for purpose in ConsentPurpose if form.get(f"consent_{purpose.value}") == "on"]
-        consents.record_at_registration(session, registration.candidate, purposes=purposes,
-                                        language=data.preferred_language)
+        registrations.self_register(
+            session, data, password=password if isinstance(password, str) else "",
+            purposes=[purpose for purpose in ConsentPurpose if form.get(f"consent_{purpose.value}") == "on"],
+            client=request.client.host if request.client else None, settings=request.app.state.settings)
     except AcquisError as problem:
         return render(request, "validation/dossiers/candidate_form.html", status_code=problem.status_code,
                       **pages.context(form=forms.fields(form, allowed=allowed), error=problem.message,
                                       self_service=True))
     session.commit()
-    return RedirectResponse(request.url_for("login_form").include_query_params(next="/portal"), status_code=303)
+    return RedirectResponse(request.url_for("login_form").include_query_params(next="/portal", registered="1"),
+                            status_code=303)
+
+
+@router.get("/registrations", name="list_registration_conflicts")
+def list_registration_conflicts(request: Request, session: SessionDep, user: CaseworkerDep) -> Response:
+    """Self-registrations naming a phone or ID number already registered, to reconcile with the person."""
+    return render(request, "validation/dossiers/registration_conflicts.html",
+                  **pages.context(conflicts=registrations.pending(session, user=user)))
+
+
+@router.post("/registrations/{conflict_id}/resolve", name="resolve_registration_conflict")
+def resolve_registration_conflict(request: Request, session: SessionDep, user: CaseworkerDep, conflict_id: int,
+                                  note: Annotated[str, Form(max_length=500)] = "") -> Response:
+    registrations.resolve(session, conflict_id, by=user, note=note)
+    session.commit()
+    return RedirectResponse(request.url_for("list_registration_conflicts"), status_code=303)
 
 
 def _without(form: FormData, name: str) -> FormData:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from acquis import audit
+from acquis.auth import passwords
+from acquis.auth import service as auth_service
 from acquis.auth.models import Role, User
-from acquis.auth.service import HASHER
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid
@@ -16,7 +17,6 @@ from validation.dossiers import access, countries, identity, phone, search
 from validation.dossiers.models import Candidate, CandidateCreate
 
 ONE_TIME_DIGITS = 10
-MIN_PASSWORD = 8
 
 
 class PhoneTaken(Conflict):
@@ -41,13 +41,6 @@ class CountryUnknown(Invalid):
     default_message = N_("Pays inconnu.")
 
 
-class PasswordRefused(Invalid):
-    """The new password is too short or the current one is wrong."""
-
-    code = "password-refused"
-    default_message = N_("Mot de passe refusé : 8 caractères au moins, et l'ancien mot de passe exact.")
-
-
 @dataclass(frozen=True)
 class Registration:
     candidate: Candidate
@@ -60,28 +53,25 @@ def one_time_password() -> str:
 
 
 def register(session: Session, data: CandidateCreate, *, by: User | None, settings: Settings,
-             password: str | None = None, account: User | None = None,
+             password_hash: str | None = None, account: User | None = None,
              with_account: bool = True) -> Registration:
     """A candidate and their account (login = phone number).
 
     Registered by staff (`by`), the account gets a one-time password to print; self-registered
-    (`by` None), the candidate's own `password`. An existing candidate `account` (the demo's) is
-    linked instead of creating one; `with_account=False` keeps an office record only, whose account
-    comes with its first slip (new_one_time_password).
+    (`by` None, see registrations.py), the hash of the candidate's own password. An existing candidate
+    `account` (the demo's) is linked instead of creating one; `with_account=False` keeps an office record
+    only, whose account comes with its first slip (new_one_time_password).
     """
     number = identity.normalise(data.id_number)
     login = phone.normalise(data.phone, country_code=settings.phone_country_code)
     if not countries.is_country(data.nationality):
         raise CountryUnknown()
-    if session.exec(select(Candidate).where(Candidate.phone == login)).first() or \
-            session.exec(select(User).where(User.login == login)).first():
+    if phone_holder(session, login) is not None:
         raise PhoneTaken()
     digest = identity.keyed_hash(settings, number)
-    if session.exec(select(Candidate).where(Candidate.id_number_hash == digest)).first():
+    if id_number_holder(session, digest) is not None:
         raise IdNumberTaken()
-    if password is not None and len(password) < MIN_PASSWORD:
-        raise PasswordRefused()
-    secret = password or one_time_password()
+    secret = None if password_hash else one_time_password()
     fields = data.model_dump(exclude={"id_number", "identity_seen", "phone"})
     fields["search_name"] = search.name_key(data.family_name, data.given_names, data.usual_name)
     candidate = Candidate(**fields, phone=login, id_number_encrypted=identity.encrypt(settings, number),
@@ -92,19 +82,34 @@ def register(session: Session, data: CandidateCreate, *, by: User | None, settin
     if account is not None:
         candidate.user_id = account.id
     elif with_account:
-        _open_account(session, candidate, secret, by=by, temporary=password is None)
+        hashed = password_hash or passwords.hash_password(secret or "", settings=settings)
+        _open_account(session, candidate, hashed, by=by, temporary=secret is not None)
     session.add(candidate)
     session.flush()
     audit.record(session, actor=by, action="candidate.registered", entity_type="candidate",
                  entity_id=candidate.id, detail={"self_registered": by is None})
-    given = password is None and account is None and with_account
+    given = account is None and with_account
     return Registration(candidate, secret if given else None)
 
 
-def _open_account(session: Session, candidate: Candidate, secret: str, *, by: User | None, temporary: bool) -> User:
+def phone_holder(session: Session, login: str) -> int | None:
+    """The candidate whose login is this phone number (0 for an account without a candidate), or None."""
+    candidate = session.exec(select(Candidate.id).where(Candidate.phone == login)).first()
+    if candidate is not None:
+        return candidate
+    return 0 if session.exec(select(User.id).where(User.login == login)).first() is not None else None
+
+
+def id_number_holder(session: Session, digest: str) -> int | None:
+    """The candidate registered with this ID number (by its keyed hash), or None."""
+    return session.exec(select(Candidate.id).where(Candidate.id_number_hash == digest)).first()
+
+
+def _open_account(session: Session, candidate: Candidate, password_hash: str, *, by: User | None,
+                  temporary: bool) -> User:
     """The candidate's login account: their phone number, and a password (temporary when from a slip)."""
     user = User(login=candidate.phone, name=candidate.display_name, role=Role.CANDIDATE,
-                password_hash=HASHER.hash(secret))
+                password_hash=password_hash)
     session.add(user)
     session.flush()
     candidate.user_id, candidate.password_temporary = user.id, temporary
@@ -115,16 +120,18 @@ def _open_account(session: Session, candidate: Candidate, secret: str, *, by: Us
 
 
 def new_one_time_password(session: Session, candidate_id: int, *, by: User) -> tuple[Candidate, str]:
-    """A fresh one-time password for a new slip (lost slip, forgotten password)."""
+    """A fresh one-time password for a new slip (lost slip, forgotten password); whoever was logged in
+    with the old one (a stolen slip) is logged out."""
     candidate = access.get_candidate(session, candidate_id, user=by)
     secret = one_time_password()
     user = session.get(User, candidate.user_id) if candidate.user_id else None
     if user is None:
-        _open_account(session, candidate, secret, by=by, temporary=True)
+        _open_account(session, candidate, passwords.HASHER.hash(secret), by=by, temporary=True)
     else:
-        user.password_hash = HASHER.hash(secret)
+        user.password_hash = passwords.HASHER.hash(secret)
         candidate.password_temporary = True
         session.add(user)
+        auth_service.end_sessions(session, user, by=by, reason="slip")
     session.add(candidate)
     audit.record(session, actor=by, action="candidate.password_reset", entity_type="candidate",
                  entity_id=candidate.id)
@@ -132,17 +139,16 @@ def new_one_time_password(session: Session, candidate_id: int, *, by: User) -> t
     return candidate, secret
 
 
-def change_password(session: Session, user: User, *, current: str, new: str) -> None:
-    """The candidate replaces the slip's one-time password (or any password) with their own."""
-    if len(new) < MIN_PASSWORD or len(new) > 200 or not HASHER.verify(current, user.password_hash):
-        raise PasswordRefused()
-    user.password_hash = HASHER.hash(new)
-    session.add(user)
+def change_password(session: Session, user: User, *, current: str, new: str, settings: Settings,
+                    keep_session: str | None) -> None:
+    """The candidate replaces the slip's one-time password (or any password) with their own; their other
+    sessions end, the one making the change stays open."""
+    auth_service.change_own_password(session, user, current=current, new=new, settings=settings,
+                                     keep_session=keep_session)
     candidate = session.exec(select(Candidate).where(Candidate.user_id == user.id)).first()
     if candidate is not None:
         candidate.password_temporary = False
         session.add(candidate)
-    audit.record(session, actor=user, action="user.password_changed", entity_type="user", entity_id=user.id)
     session.flush()
 
 

@@ -314,6 +314,28 @@ class DossierAccess(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class RegistrationConflict(SQLModel, table=True):
+    """A self-registration naming a phone or ID number already registered: /register answered as for any other
+    (it must not tell who is registered); a counsellor reconciles it with the person and their ID document."""
+
+    __tablename__ = "registration_conflict"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone_candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
+    id_number_candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
+    family_name: str = Field(max_length=120)
+    given_names: str = Field(max_length=200)
+    birth_date: date
+    phone: str = Field(max_length=20)
+    id_document_type: IdDocumentType = Field(sa_type=str_enum(IdDocumentType))
+    id_number_last4: str = Field(max_length=4)
+    preferred_language: Language = Field(default=Language.FR, sa_type=str_enum(Language))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    resolved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    resolution: str | None = Field(default=None, max_length=500)
+
+
 # --- input models ------------------------------------------------------------------------------
 
 DATES_REVERSED = N_("La date de fin vient avant la date de début.")

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from acquis.auth.guard import UserDep, require_roles
+from acquis.auth.guard import SESSION_COOKIE, UserDep, require_roles
 from acquis.auth.models import Role, User
+from acquis.auth.service import PasswordRefused
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.web import render
@@ -132,8 +133,9 @@ def change_password(request: Request, session: SessionDep, user: CandidateDep,
                     again: Annotated[str, Form(max_length=200)]) -> Response:
     try:
         if new != again:
-            raise candidates.PasswordRefused()
-        candidates.change_password(session, user, current=current, new=new)
+            raise PasswordRefused()
+        candidates.change_password(session, user, current=current, new=new, settings=request.app.state.settings,
+                                   keep_session=request.cookies.get(SESSION_COOKIE))
     except AcquisError as problem:
         return render(request, "validation/dossiers/portal_password.html", status_code=problem.status_code,
                       **pages.context(candidate=_me(session, user), error=problem.message))
