@@ -58,7 +58,7 @@ def record(
     entity_id: object,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event; `actor` is a user (anything with id and login) or None for the system."""
+    """Append one event; `actor` is a user (anything with id and role) or None for the system."""
     # Bumping the head first takes its row lock (PostgreSQL) or the write lock (SQLite), so
     # concurrent appenders queue here and each one then reads the hash its predecessor wrote.
     session.execute(update(AuditHead).where(col(AuditHead.id) == HEAD_ID).values(seq=AuditHead.seq + 1))
@@ -67,7 +67,7 @@ def record(
         seq=head.seq,
         at=utcnow(),
         actor_id=getattr(actor, "id", None),
-        actor=getattr(actor, "login", None) or SYSTEM,
+        actor=actor_name(actor),
         action=action,
         entity_type=entity_type,
         entity_id=str(entity_id),
@@ -82,6 +82,22 @@ def record(
     session.execute(update(AuditHead).where(col(AuditHead.id) == HEAD_ID).values(hash=event.hash))
     session.flush()
     return event
+
+
+def actor_name(actor: Any) -> str:
+    """Who acted, as the chain keeps it for good: role and user id ("registrar#3"), never the login,
+    which for a candidate is a phone number; None is the system."""
+    user_id, role = getattr(actor, "id", None), getattr(actor, "role", None)
+    if user_id is None:
+        return SYSTEM
+    return f"{getattr(role, 'value', role) or 'user'}#{user_id}"
+
+
+def lock(session: Session) -> None:
+    """Queue behind every transaction appending to the chain, without appending: once this returns,
+    what those transactions committed is visible (PostgreSQL: the head's row lock; SQLite: the write
+    lock each transaction takes at its start)."""
+    session.execute(select(AuditHead.seq).where(col(AuditHead.id) == HEAD_ID).with_for_update())
 
 
 def digest_of(detail: dict[str, Any]) -> str:

@@ -1,14 +1,17 @@
 """Database engine per app, sessions, and the column types every domain shares."""
 
+import os
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -69,10 +72,29 @@ def make_read_engine(settings: Settings, write_engine: Engine) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
+    _private_database_file(url)
     # isolation_level None: the driver opens no transaction of its own; we decide when to BEGIN.
     engine = create_engine(url, connect_args={"check_same_thread": False, "isolation_level": None})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _private_database_file(url: str) -> None:
+    """Create the database file 0600 before SQLite does (it would follow the umask, often 0644).
+
+    SQLite gives its -wal and -shm files the database file's mode, so they are private too; an
+    existing database readable by others (from before) loses those bits."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    with suppress(OSError):  # it exists already, or its folder does not (SQLite then says so itself)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with suppress(OSError):  # absent, or owned by someone else: nothing we may change
+            mode = name.stat().st_mode & 0o777
+            if mode & 0o077:
+                name.chmod(mode & 0o700)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

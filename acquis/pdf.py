@@ -1,10 +1,12 @@
 """PDF rendering (WeasyPrint) that loads nothing from the network: the one way Acquis makes PDFs."""
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from acquis.web import STATIC_DIR, TEMPLATES_DIR
 
@@ -34,13 +36,26 @@ def _weasyprint() -> tuple[Any, Any]:
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            if url.startswith("file://"):
-                path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-                if any(path.is_relative_to(folder) for folder in ALLOWED_DIRS):
-                    return super().fetch(url, headers)
+            path = local_path(url)
+            if path is not None and any(path.is_relative_to(folder) for folder in ALLOWED_DIRS):
+                # Fetch the very path checked, not the URL: its escapes are decoded once, here.
+                return super().fetch(path.as_uri(), headers)
             raise ValueError("Acquis PDFs load nothing from the network or outside their own folders")
 
     return weasyprint, LocalOnlyFetcher
+
+
+def local_path(url: str) -> Path | None:
+    """The absolute, normalised local file a file: URL names, or None for any other URL.
+
+    Percent-escapes are decoded before resolving: "%2e%2e" is "..", and must not slip past the check."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    decoded = unquote(parts.path)
+    if "\x00" in decoded or not decoded.startswith("/"):
+        return None
+    return Path(os.path.normpath(decoded)).resolve()
 
 
 @cache

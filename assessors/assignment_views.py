@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from acquis.auth.guard import RegistrarDep, UserDep, require_roles
+from acquis.auth.guard import RegistrarDep, StaffDep, UserDep, require_roles
 from acquis.auth.models import Role, User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
@@ -136,8 +136,11 @@ def work_url(request: Request, purpose: AccessPurpose, dossier_id: int) -> str:
 
 
 @router.get("/dossiers/{dossier_id}/assessment-panel", name="show_assessment_panel")
-def show_assessment_panel(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
-    """The assessment's side of the staff dossier page (loaded into it by URL: validation imports nothing here)."""
+def show_assessment_panel(request: Request, session: SessionDep, user: StaffDep, dossier_id: int) -> Response:
+    """The assessment's side of the staff dossier page (loaded into it by URL: validation imports nothing here).
+
+    Staff only: it names the assessor, moderator and jury and their declarations, which a candidate must not
+    read (they could be approached or pressed)."""
     dossier = access.get_dossier(session, dossier_id, user=user)
     decision = jury.latest(session, dossier_id)
     return render(request, "assessors/_panel.html", "assessors/_panel.html", **pages.context(

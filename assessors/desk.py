@@ -21,7 +21,7 @@ from assessors.models import (
     UnitFlag,
     UnitPlan,
 )
-from validation.dossiers import evidence, portfolio
+from validation.dossiers import access, evidence, portfolio
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import AccessPurpose, Dossier, Evidence, EvidenceFile, EvidenceLink, StatusChange
 from validation.dossiers.status import DossierStatus
@@ -72,6 +72,9 @@ def frozen_ids(session: Session, dossier_id: int) -> list[int]:
 
 
 def items(session: Session, dossier: Dossier) -> list[Item]:
+    """The frozen portfolio's items to judge; none once the dossier is decided (the judges' access ends)."""
+    if dossier.status in access.DECIDED:
+        return []
     ids = set(frozen_ids(session, dossier.id))  # type: ignore[arg-type]
     rows = [(item, blob) for item, blob in evidence.of_dossier(session, dossier.id) if item.id in ids]  # type: ignore[arg-type]
     links = evidence.links_of(session, [item.id for item, _ in rows])  # type: ignore[misc]

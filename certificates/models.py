@@ -66,6 +66,22 @@ class StatusList(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class PublicDocument(SQLModel, table=True):
+    """A signed public document (a status list, the revocation list) stored as served: signed when what it
+    says changes, so that serving it needs no private key."""
+
+    __tablename__ = "public_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str = Field(unique=True, index=True, max_length=200)  # the URL path it is served at
+    body: bytes = Field(sa_type=LargeBinary)
+    etag: str = Field(max_length=80)
+    kid: str = Field(max_length=16)  # the key that signed it: another key in service makes it stale
+    source_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the last change it reflects
+    signed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Certificate(SQLModel, table=True):
     """One issued certificate: a snapshot of everything it attests, its seal, credential and PDF."""
 
@@ -110,6 +126,8 @@ class Certificate(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     revocation_reason: str | None = Field(default=None, sa_type=Text)
+    # Whether verifiers by number may read the reason (fraud stays between the registry and the holder).
+    revocation_reason_public: bool = False
     superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     def validated_indices(self) -> tuple[int, ...]:

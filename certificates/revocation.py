@@ -3,10 +3,11 @@
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, col, func, select
 
 from acquis.config import Settings
@@ -14,12 +15,15 @@ from acquis.db import utcnow
 from acquis.errors import Invalid, NotFound
 from acquis.i18n import N_
 from certificates import keys, keystore, proof, status_list
-from certificates.models import Certificate, CertificateStatus, StatusList
+from certificates.models import Certificate, CertificateStatus, IssuerKey, StatusList
 from certificates.verify import Revocation, trusted_keys
 
 STATUS_PATH = "/status/"
 REVOCATIONS_PATH = "/.well-known/acquis/revocations.json"
 WITHDRAWN = (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED)
+# A signed status list says how long to trust it; it is signed again well before (public_documents).
+STATUS_LIST_VALIDITY = timedelta(days=30)
+Signer = tuple[IssuerKey, Ed25519PrivateKey]
 
 
 class UnknownStatusList(NotFound):
@@ -67,7 +71,7 @@ class _UsedIndices:
 
 
 def touch(session: Session, list_id: int) -> None:
-    """Record that a status list changed (its signed credential is then re-dated)."""
+    """Record that a status list changed: its signed credential and the revocation list are then stale."""
     row = session.get(StatusList, list_id)
     if row is not None:
         row.updated_at = utcnow()
@@ -75,8 +79,11 @@ def touch(session: Session, list_id: int) -> None:
         session.flush()
 
 
-def status_list_credential(session: Session, list_id: int, *, settings: Settings) -> dict[str, Any]:
-    """The signed BitstringStatusListCredential: a set bit is a revoked or superseded certificate."""
+def status_list_credential(session: Session, list_id: int, *, settings: Settings, signer: Signer | None = None,
+                           now: datetime | None = None) -> dict[str, Any]:
+    """The signed BitstringStatusListCredential: a set bit is a revoked or superseded certificate.
+
+    Valid for STATUS_LIST_VALIDITY from its signing: a verifier holding an old copy knows it is old."""
     row = session.get(StatusList, list_id)
     if row is None:
         raise UnknownStatusList()
@@ -86,12 +93,14 @@ def status_list_credential(session: Session, list_id: int, *, settings: Settings
     for index in session.exec(withdrawn):
         status_list.set_bit(bits, index)
     url = status_url(settings, list_id)
+    signed_at = (now or utcnow()).replace(microsecond=0)
     unsigned = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": keystore.issuer_url(settings),
-        "validFrom": keys.iso_utc(row.updated_at),
+        "validFrom": keys.iso_utc(signed_at),
+        "validUntil": keys.iso_utc(signed_at + STATUS_LIST_VALIDITY),
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",
@@ -99,10 +108,9 @@ def status_list_credential(session: Session, list_id: int, *, settings: Settings
             "encodedList": status_list.encode(bits),
         },
     }
-    key_row, private = keystore.signing_key(session, settings=settings)
-    # Dated by the last change: the same state always gives the same bytes (stable ETag).
+    key_row, private = signer or keystore.signing_key(session, settings=settings)
     return proof.sign(unsigned, private, verification_method=keystore.method_id(settings, key_row.kid),
-                      created=keys.iso_utc(row.updated_at))
+                      created=keys.iso_utc(signed_at))
 
 
 # --- the signed revocation list for seals ------------------------------------------------------
@@ -118,7 +126,7 @@ def _canonical(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def revocation_list(session: Session, *, settings: Settings) -> dict[str, Any]:
+def revocation_list(session: Session, *, settings: Settings, signer: Signer | None = None) -> dict[str, Any]:
     """Every withdrawn certificate as SHA-256 of its number, signed by the current issuer key."""
     rows = session.exec(select(Certificate).where(col(Certificate.status).in_(WITHDRAWN))
                         .order_by(col(Certificate.id))).all()
@@ -127,7 +135,7 @@ def revocation_list(session: Session, *, settings: Settings) -> dict[str, Any]:
     latest = session.exec(select(func.max(StatusList.updated_at))).one()
     payload = {"issuer": settings.issuer_code, "updated_at": keys.iso_utc(latest or utcnow()),
                "entries": sorted(entries, key=lambda entry: entry["number_sha256"])}
-    key_row, private = keystore.signing_key(session, settings=settings)
+    key_row, private = signer or keystore.signing_key(session, settings=settings)
     signature = {"alg": "EdDSA", "kid": key_row.kid, "value": keys.b64url(private.sign(_canonical(payload)))}
     return {**payload, "signature": signature}
 

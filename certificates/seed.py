@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from acquis.auth.models import User
 from acquis.config import Settings
-from certificates import decisions, keystore, service
+from certificates import decisions, keystore, public_documents, service
 from certificates.models import Certificate
 
 DEMO_REVOKE_REASON = "erreur de saisie (démonstration)"
@@ -22,6 +22,9 @@ def seed_demo(session: Session, settings: Settings) -> list[Certificate]:
     registrar = session.exec(select(User).where(User.login == "registrar")).first()
     waiting = decisions.pending(session)
     if registrar is None or not waiting or session.exec(select(Certificate.id)).first() is not None:
+        # A demo database from before stored documents: its lists are signed once (nothing if current).
+        if keystore.active_keys(session):
+            public_documents.refresh_public_documents(session, settings)
         return []
     if not keystore.active_keys(session):
         keystore.generate(session, settings=settings)
@@ -39,5 +42,6 @@ def seed_demo(session: Session, settings: Settings) -> list[Certificate]:
         in_error = full.model_copy(update={"decision_ref": REVOKED_REF, "holder_name": name,
                                            "birth_date": birth_date, "holder_user_id": None})
         revoked = service.issue(session, in_error, by=registrar, settings=settings)
-        made.append(service.revoke(session, revoked.number, reason=DEMO_REVOKE_REASON, by=registrar))
+        made.append(service.revoke(session, revoked.number, reason=DEMO_REVOKE_REASON, by=registrar,
+                                   settings=settings, public_reason=True))
     return made

@@ -7,14 +7,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, col, select
 
-from acquis import audit
+from acquis import audit, metrics
 from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid, NotFound
 from acquis.i18n import N_
 from acquis.storage import Store
-from certificates import credential, keystore, numbers, pdf, revocation, seal
+from certificates import credential, keystore, numbers, pdf, public_documents, revocation, seal
 from certificates.models import Certificate, CertificateStatus, IssueRequest, IssuerKey
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.REGISTRAR})
@@ -93,6 +93,9 @@ def issue_many(
                 fresh.append(existing)
             certificates.append(existing)
         _store_pdfs(session, fresh, rendering.pdfs(progress), settings=settings)
+        metrics.count_on_commit(session, metrics.CERTIFICATES_ISSUED, len(fresh))
+        if signer is not None:  # a new status list may have been opened: publish it, signed, with the rest
+            public_documents.refresh_public_documents(session, settings, signer=signer)
     finally:
         rendering.cancel()  # after an error, what was not started yet is not rendered for nothing
     return certificates
@@ -118,6 +121,8 @@ def correct(session: Session, number: str, request: IssueRequest, *, reason: str
     audit.record(session, actor=by, action="certificate.superseded", entity_type="certificate", entity_id=old.number,
                  detail={"by_number": new.number, "reason": reason.strip()})
     _store_pdfs(session, [new], [pdf.render(pdf_content(new, settings=settings))], settings=settings)
+    metrics.count_on_commit(session, metrics.CERTIFICATES_ISSUED)
+    public_documents.refresh_public_documents(session, settings, signer=signer)
     return new
 
 
@@ -193,22 +198,30 @@ def pdf_content(cert: Certificate, *, settings: Settings) -> pdf.PdfContent:
 # --- revoking ----------------------------------------------------------------------------------
 
 
-def revoke(session: Session, number: str, *, reason: str, by: User | None) -> Certificate:
-    """Withdraw a certificate for good; verifiers see it as revoked at once."""
+def revoke(session: Session, number: str, *, reason: str, by: User | None, settings: Settings,
+           public_reason: bool = False) -> Certificate:
+    """Withdraw a certificate for good; verifiers see it as revoked at once, offline ones through the status
+    and revocation lists signed again here (so revoking needs the key passphrase, like issuing).
+
+    `public_reason`: verifiers looking the number up may read the reason."""
     if not reason.strip():
         raise ReasonRequired()
     cert = get(session, number)
     if cert.status == CertificateStatus.REVOKED:
         raise CertificateRevoked()
+    signer = keystore.signing_key(session, settings=settings)  # before any change: without the key, nothing is done
     cert.status = CertificateStatus.REVOKED
     cert.revoked_at = utcnow()
     cert.revoked_by_id = getattr(by, "id", None)
     cert.revocation_reason = reason.strip()
+    metrics.count_on_commit(session, metrics.CERTIFICATES_REVOKED)
+    cert.revocation_reason_public = public_reason
     session.add(cert)
     revocation.touch(session, cert.status_list_id)
     audit.record(session, actor=by, action="certificate.revoked", entity_type="certificate", entity_id=cert.number,
-                 detail={"reason": cert.revocation_reason})
+                 detail={"reason": cert.revocation_reason, "reason_public": public_reason})
     session.flush()
+    public_documents.refresh_public_documents(session, settings, signer=signer)
     return cert
 
 

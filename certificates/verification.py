@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from acquis import metrics
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import TooManyRequests
@@ -22,6 +23,7 @@ from certificates.verify import Revocation, result, verify_seal_text
 NUMBER_LOOKUPS = 30
 NUMBER_WINDOW = timedelta(minutes=15)
 CHANNELS = ("page", "number", "upload", "api", "cli")
+WITHDRAWN_VERDICTS = ("revoked", "superseded")
 
 
 class TooManyLookups(TooManyRequests):
@@ -46,7 +48,10 @@ def verify_number(session: Session, number: str, *, settings: Settings, now: dat
     cert = service.find(session, number)
     if cert is None:
         return result("not-found", now)
-    return _verify(session, cert.qr_text, cert, settings=settings, now=now)  # its own seal names this very row
+    outcome = _verify(session, cert.qr_text, cert, settings=settings, now=now)  # its own seal names this very row
+    if outcome["verdict"] in WITHDRAWN_VERDICTS:
+        return _withdrawn_only(outcome, cert)
+    return outcome
 
 
 def verify_presented(session: Session, item: Presented, *, settings: Settings,
@@ -57,17 +62,41 @@ def verify_presented(session: Session, item: Presented, *, settings: Settings,
         return verify_text(session, item.text, settings=settings, now=now)
     trust = keystore.trust_list(session, settings=settings)
     number = credential.certificate_view(item.document)["number"] if isinstance(item.document, dict) else ""
-    known = number and service.find(session, number) is not None
+    known = bool(number) and service.find(session, number) is not None
     revocation: Revocation | None = (lambda n: service.status_of(session, n)) if known else None
-    return credential.verify(item.document, trust, now=now, revocation=revocation,
-                             issuer_id=keystore.issuer_url(settings))
+    outcome = credential.verify(item.document, trust, now=now, revocation=revocation,
+                                issuer_id=keystore.issuer_url(settings))
+    return outcome if known else _unissued(outcome, now)
 
 
 def _verify(session: Session, text: str, cert: Certificate | None, *, settings: Settings,
             now: datetime) -> dict[str, Any]:
     trust = keystore.trust_list(session, settings=settings)
     outcome = verify_seal_text(text, trust, now=now, revocation=_revocation_for(session, cert))
+    if cert is None:
+        return _unissued(outcome, now)
     return _with_titles(outcome, cert, settings=settings)
+
+
+def _unissued(outcome: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A genuine signature on a number the registry never issued: "not-found", never "valid".
+
+    Online, the registry is the authority: such a seal can only come from a stolen key or a lost
+    database, and nothing in it may be shown as the issuer's word."""
+    if outcome.get("certificate") is None:
+        return outcome  # forged, garbled or unknown key: that verdict says more
+    return result("not-found", now, signature=True, issuer_key=outcome["checks"]["issuer_key"])
+
+
+def _withdrawn_only(outcome: dict[str, Any], cert: Certificate) -> dict[str, Any]:
+    """A revoked or superseded certificate looked up by number: the verdict, its date and the reason if
+    the registry made it public; never who held it (a number alone must not reveal a person)."""
+    outcome.pop("certificate", None)
+    moment = cert.revoked_at if cert.status == CertificateStatus.REVOKED else cert.superseded_at
+    public = cert.status == CertificateStatus.REVOKED and cert.revocation_reason_public
+    outcome["withdrawn"] = {"on": moment.date().isoformat() if moment else None,
+                            "reason": cert.revocation_reason if public else None}
+    return outcome
 
 
 def _named_in(session: Session, text: str) -> Certificate | None:
@@ -146,3 +175,4 @@ def log(engine: Engine, *, channel: str, verdict: str, client: str | None) -> No
     with engine.begin() as connection:
         connection.execute(insert(VerificationLog).values(at=utcnow(), channel=channel, verdict=verdict,
                                                           client_hash=client))
+    metrics.VERIFICATIONS.labels(verdict=verdict, channel=channel).inc()

@@ -1,7 +1,5 @@
 """Verification pages, certificate downloads, revocation, and the issuer's public documents."""
 
-import hashlib
-import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -15,8 +13,8 @@ from acquis.auth.guard import RegistrarDep, UserDep
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.web import render
-from certificates import keystore, revocation, scanning, service, verification
-from certificates.models import STATUS_LABELS
+from certificates import keystore, public_documents, revocation, scanning, service, verification
+from certificates.models import STATUS_LABELS, StatusList
 
 router = APIRouter()
 
@@ -118,8 +116,10 @@ def show_certificate(request: Request, number: str) -> Response:
 
 @router.post("/certificates/{number}/revoke", name="revoke_certificate")
 def revoke_certificate(request: Request, session: SessionDep, user: RegistrarDep, number: str,
-                       reason: Annotated[str, Form(max_length=2000)]) -> Response:
-    service.revoke(session, number, reason=reason, by=user)
+                       reason: Annotated[str, Form(max_length=2000)],
+                       public_reason: Annotated[str, Form(max_length=5)] = "") -> Response:
+    service.revoke(session, number, reason=reason, by=user, settings=request.app.state.settings,
+                   public_reason=public_reason == "yes")
     session.commit()
     return RedirectResponse(request.url_for("list_certificates"), status_code=303)
 
@@ -128,12 +128,24 @@ def revoke_certificate(request: Request, session: SessionDep, user: RegistrarDep
 
 
 def _json(request: Request, document: dict[str, Any], *, max_age: int) -> Response:
-    body = json.dumps(document, ensure_ascii=False, indent=1).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    body = public_documents.serialize(document)
+    return _cached(request, body, public_documents.etag_of(body), max_age=max_age)
+
+
+def _cached(request: Request, body: bytes, etag: str, *, max_age: int) -> Response:
+    """A public document with its validators: a cache that holds this ETag gets a 304 without the body."""
     headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": etag, "Access-Control-Allow-Origin": "*"}
-    if request.headers.get("if-none-match") == etag:
+    if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 If-None-Match: "*" or a list of tags, compared weakly (a W/ prefix matches too)."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 @router.get(TRUST_LIST_PATH, name="show_trust_list")
@@ -144,8 +156,10 @@ def show_trust_list(request: Request, session: SessionDep) -> Response:
 
 @router.get(revocation.REVOCATIONS_PATH, name="show_revocation_list")
 def show_revocation_list(request: Request, session: SessionDep) -> Response:
-    """Revoked and superseded certificates (SHA-256 of their numbers), signed, for offline verifiers."""
-    return _json(request, revocation.revocation_list(session, settings=request.app.state.settings), max_age=300)
+    """Revoked and superseded certificates (SHA-256 of their numbers), signed when they change, for offline
+    verifiers; served as stored, so no private key is needed here."""
+    document = public_documents.stored(session, revocation.REVOCATIONS_PATH)
+    return _cached(request, document.body, document.etag, max_age=300)
 
 
 @router.get(keystore.ISSUER_PATH, name="show_issuer")
@@ -156,7 +170,8 @@ def show_issuer(request: Request, session: SessionDep) -> Response:
 
 @router.get(revocation.STATUS_PATH + "{list_id}", name="show_status_list")
 def show_status_list(request: Request, session: SessionDep, list_id: int) -> Response:
-    """A signed BitstringStatusListCredential (revocation); short-lived in caches."""
-    document = revocation.status_list_credential(session, list_id, settings=request.app.state.settings)
-    return _json(request, document, max_age=300)
-
+    """A signed BitstringStatusListCredential (revocation), as stored when it last changed; short-lived in caches."""
+    if session.get(StatusList, list_id) is None:
+        raise revocation.UnknownStatusList()
+    document = public_documents.stored(session, public_documents.status_list_path(list_id))
+    return _cached(request, document.body, document.etag, max_age=300)

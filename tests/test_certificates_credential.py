@@ -144,7 +144,7 @@ def test_revoking_sets_the_bit_in_the_signed_status_list_at_once(client: TestCli
     issuer = client.get("/issuer").json()["verificationMethod"][0]
     public = multikey.public_key_from_multibase(issuer["publicKeyMultibase"])
     assert proof.verify(document, lambda vm: public if vm == issuer["id"] else None).ok
-    service.revoke(session, cert.number, reason="fraude", by=None)
+    service.revoke(session, cert.number, reason="fraude", by=None, settings=settings)
     session.commit()
     after = client.get(f"/status/{cert.status_list_id}").json()
     assert status_list.get_bit(status_list.decode(after["credentialSubject"]["encodedList"]), cert.status_index)
@@ -157,6 +157,6 @@ def test_api_verifies_a_credential_file_and_reports_revocation(client: TestClien
     upload = {"file": ("credential.json", cert.credential.encode(), "application/json")}
     body = client.post("/api/v1/verify", files=upload).json()
     assert body["verdict"] == "valid" and body["checks"]["revocation"] is True
-    service.revoke(session, cert.number, reason="fraude", by=None)
+    service.revoke(session, cert.number, reason="fraude", by=None, settings=settings)
     session.commit()
     assert client.post("/api/v1/verify", files=upload).json()["verdict"] == "revoked"

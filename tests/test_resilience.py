@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from acquis.audit import AuditEvent
+from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.storage import Recovered, Store
@@ -278,7 +279,8 @@ def saves_in_audit(session: Session, dossier_id: int) -> list[tuple[str, str, in
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "assessment.judged",
                                                    AuditEvent.entity_id == str(dossier_id))
                           .order_by(col(AuditEvent.seq)))
-    return [(event.actor, event.detail["verdict"], event.detail["version"]) for event in events]
+    logins = {user.id: user.login for user in session.exec(select(User))}  # the chain keeps role and id only
+    return [(logins[event.actor_id], event.detail["verdict"], event.detail["version"]) for event in events]
 
 
 @pytest.mark.browser

@@ -81,7 +81,7 @@ def test_offline_with_trust_and_revocation_lists_needs_no_database(sqlite_only: 
                                                                    tmp_path: Path) -> None:
     settings, session = sqlite_only
     good, bad = issued(session, settings), issued(session, settings, decision_ref="another")
-    service.revoke(session, bad.number, reason="fraude", by=None)
+    service.revoke(session, bad.number, reason="fraude", by=None, settings=settings)
     session.commit()
     trust, revocations = tmp_path / "trust.json", tmp_path / "revocations.json"
     trust.write_text(json.dumps(keystore.trust_list(session, settings=settings)))

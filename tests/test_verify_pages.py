@@ -69,7 +69,7 @@ def test_garbage_reads_malformed(client: TestClient) -> None:
 def test_revoked_certificate_reads_revoked_on_the_page_and_the_api(client: TestClient, session: Session,
                                                                    settings: Settings) -> None:
     cert = issued(session, settings)
-    service.revoke(session, cert.number, reason="fraude avérée", by=None)
+    service.revoke(session, cert.number, reason="fraude avérée", by=None, settings=settings)
     session.commit()
     page = client.get(path_of(cert.qr_text))
     assert verdict_of(page.text) == "revoked" and "Certificat révoqué" in page.text

@@ -11,9 +11,13 @@ from acquis.db import utcnow
 from acquis.errors import Forbidden, NotFound
 from acquis.i18n import N_
 from validation.dossiers.models import AccessPurpose, Candidate, Dossier, DossierAccess
+from validation.dossiers.status import DossierStatus
 
 # Administrators act as the registrar (the kernel's RegistrarDep admits both).
 SEE_ALL = frozenset({Role.REGISTRAR, Role.ADMIN})
+# From the jury's decision on, those who judged the dossier no longer need its evidence.
+DECIDED = frozenset({DossierStatus.DECIDED, DossierStatus.APPEAL, DossierStatus.GAP_PLAN, DossierStatus.CERTIFIED,
+                     DossierStatus.CLOSED})
 
 
 class DossierNotFound(NotFound):
@@ -84,6 +88,12 @@ def candidate_of(session: Session, user: User) -> Candidate:
     if candidate is None:
         raise CandidateNotFound()
     return candidate
+
+
+def may_see_evidence(user: User, dossier: Dossier) -> bool:
+    """Whether the evidence of a dossier the user may see is open to them: an assessor's, moderator's or
+    jury member's access ends when the dossier is decided (the jury's PV stays theirs, in assessors/)."""
+    return user.role != Role.ASSESSOR or dossier.status not in DECIDED
 
 
 def is_staff_for(user: User) -> bool:

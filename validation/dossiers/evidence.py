@@ -6,7 +6,7 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from acquis import audit
+from acquis import audit, metrics
 from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.db import utcnow
@@ -96,6 +96,8 @@ def add(session: Session, dossier_id: int, data: EvidenceCreate, *, file: Binary
     examined = media.examine(file, filename=filename, max_bytes=settings.evidence_max_bytes)
     # Tied to the transaction: a file whose item is never committed does not stay in the store.
     stored = store.put(media.chunks(file), max_bytes=settings.evidence_max_bytes, session=session)
+    if stored.created:
+        metrics.count_on_commit(session, metrics.EVIDENCE_BYTES, stored.size)
     blob = _file_row(session, stored.sha256, examined)
     # The duplicate named to the uploader is the candidate's own; a copy in another candidate's
     # dossier is only flagged, for the registrar to look into (it may be shared proof, or fraud).
@@ -189,6 +191,8 @@ def get(session: Session, evidence_id: int, *, user: User) -> tuple[Evidence, Do
         dossier = access.get_dossier(session, item.dossier_id, user=user)
     except NotFound:
         raise EvidenceNotFound() from None
+    if not access.may_see_evidence(user, dossier):
+        raise EvidenceNotFound()
     return item, dossier
 
 

@@ -36,7 +36,7 @@ STATUS_FRAGMENT = "validation/dossiers/_dossier_status.html"
 
 def dossier_context(session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
     dossier = access.get_dossier(session, dossier_id, user=user)
-    items = evidence.of_dossier(session, dossier_id)
+    items = evidence.of_dossier(session, dossier_id) if access.may_see_evidence(user, dossier) else []
     moves = [move for move in status.moves_for(dossier.status, user.role) if move not in service.DEDICATED]
     return pages.context(
         dossier=dossier, candidate=service.candidate_of(session, dossier),
