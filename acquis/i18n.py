@@ -2,8 +2,11 @@
 
 from contextvars import ContextVar
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("fr", "en")
@@ -24,7 +27,23 @@ def translations(lang: str) -> NullTranslations:
     """The compiled catalog for a language; French is the source language and needs none."""
     if lang == DEFAULT:
         return NullTranslations()
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    # A checkout holds the .po, and a .mo only once someone ran `make catalogs`, maybe before the .po last
+    # changed: compile it here, or English pages (and the English column of PDFs issued meanwhile, which never
+    # changes afterwards) would show French. The wheel ships the .mo alone, compiled when it was built.
+    if po.is_file() and (not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime):
+        return _compiled(po)
     return Translations.load(str(LOCALE_DIR), [lang], domain="messages")
+
+
+def _compiled(po: Path) -> Translations:
+    with po.open("rb") as source:
+        catalog = read_po(source)
+    mo = BytesIO()
+    write_mo(mo, catalog, use_fuzzy=False)
+    mo.seek(0)
+    return Translations(mo, domain="messages")
 
 
 def gettext(message: str) -> str:
