@@ -120,12 +120,14 @@ def remove_if_abandoned(path: Path) -> bool:
         return True
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` (mode 0600): readers see the old file or the whole new one, never half."""
+def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write `data` (bytes, or a stream of them) to `path` (mode 0600): readers see the old file or the whole
+    new one, never half."""
     fd, tmp = create_locked(path.parent, TEMP_PREFIX)
     try:
         with os.fdopen(fd, "wb", closefd=False) as out:
-            out.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                out.write(chunk)
         os.fsync(fd)
         os.replace(tmp, path)
     except BaseException:
