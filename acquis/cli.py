@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from acquis import audit, migrate
+from acquis import audit, backup_commands, jobs_commands, metrics, migrate, telemetry
 from acquis.auth import service as auth_service
 from acquis.auth.models import Role, UserCreate
 from acquis.config import Settings, load_settings, with_demo_passphrase
 from acquis.db import make_engine
 from acquis.errors import AcquisError
-from acquis.main import create_app, metadata
+from acquis.main import STORE_REFERENCES, create_app, metadata, scheduled_jobs
 from acquis.storage import Store
 from assessors import seed as assessor_seed
 from certificates import commands as certificate_commands
@@ -108,6 +109,40 @@ def users_revoke_tokens(login: str) -> None:
         typer.echo(f"revoked {count} token(s) of {user.login}")
 
 
+@users_app.command("passwd")
+def users_passwd(
+    login: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+) -> None:
+    """Set a new password (asked for twice); every session of the account ends."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
+        "New password", hide_input=True, confirmation_prompt=True)
+    settings = load_settings()
+    with database(settings) as session:
+        user = auth_service.get_by_login(session, login)
+        auth_service.set_password(session, user, password, by=None, settings=settings)
+        session.commit()
+        typer.echo(f"password changed for {user.login}; its sessions are closed")
+
+
+@users_app.command("deactivate")
+def users_deactivate(login: str) -> None:
+    """The account can no longer log in: its sessions end and its API tokens are revoked."""
+    with database() as session:
+        user = auth_service.deactivate(session, auth_service.get_by_login(session, login), by=None)
+        session.commit()
+        typer.echo(f"deactivated {user.login}")
+
+
+@users_app.command("role")
+def users_role(login: str, role: Annotated[Role, typer.Option(help="the account's new role")]) -> None:
+    """Give an account another role (revoking the one it had); its sessions end."""
+    with database() as session:
+        user = auth_service.change_role(session, auth_service.get_by_login(session, login), role, by=None)
+        session.commit()
+        typer.echo(f"{user.login} is now {user.role.value}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the audit chain; exit 1 naming the first broken event."""
@@ -168,14 +203,37 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
-    """Serve the web app (migrates SQLite first)."""
+    """Serve the web app (migrates SQLite first; exit 2 on a schema behind or ahead of this release's code)."""
     import uvicorn
 
     settings = load_settings()
-    if settings.is_sqlite:
-        with database(settings):
-            pass
-    uvicorn.run("acquis.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+    require_current_schema(settings)
+    # uvicorn's access log is off: telemetry.RequestMiddleware writes one without /V/ payloads or addresses.
+    # Its proxy headers too: it would trust X-Forwarded-For from 127.0.0.1; acquis.hosts trusts ACQUIS_TRUSTED_PROXIES.
+    # A worker imports the whole app before it answers uvicorn's health check: seconds on a busy machine, where
+    # uvicorn's default 5 s would kill and restart it again and again.
+    with metrics.multiprocess_dir(settings, workers):
+        uvicorn.run("acquis.asgi:app", host=host, port=port, workers=workers, proxy_headers=False, access_log=False,
+                    log_config=telemetry.log_config(settings), timeout_worker_healthcheck=60)
+
+
+def require_current_schema(settings: Settings) -> None:
+    """Exit 2 naming the command to run unless the database is at this code's migration. SQLite is migrated here;
+    PostgreSQL only by `acquis db upgrade`, a release step: instances starting together must not race to migrate,
+    and a server that started anyway would fail on its first query."""
+    engine = make_engine(settings)
+    try:
+        revision = migrate.applied(engine)
+        if settings.is_sqlite and not migrate.is_ahead(revision):
+            migrate.upgrade(engine)
+            revision = migrate.head()
+    except SQLAlchemyError as error:
+        fail(f"cannot reach the database: {str(error).splitlines()[0]}")
+    finally:
+        engine.dispose()
+    problem = migrate.schema_problem(revision)
+    if problem:
+        fail(problem)
 
 
 @app.command("demo")
@@ -198,7 +256,8 @@ def demo(
 
         # The app gets these settings as a value: the passphrase generated for the demo lives in the
         # data dir, not in the environment the import-string app of `acquis serve` would read.
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True)
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, access_log=False,
+                    log_config=telemetry.log_config(settings))
 
 
 def seed_demo(session: Session, settings: Settings) -> list[tuple[str, str]]:
@@ -245,6 +304,8 @@ def _validated(model: Callable[..., Any], **values: Any) -> Any:
 
 certificate_commands.register(app, database=database, fail=fail)
 dossier_commands.register(app, database=database, fail=fail)
+backup_commands.register(app, fail=fail, references=STORE_REFERENCES)
+jobs_commands.register(app, database=database, fail=fail, jobs_of=scheduled_jobs)
 
 
 def main() -> None:

@@ -3,7 +3,9 @@
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE = "secret_key"
@@ -18,6 +20,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     public_url: str = "http://127.0.0.1:8000"
+    # The edge (acquis/hosts.py); both comma-separated. Served: the public URL's host, loopback and these names.
+    allowed_hosts: str = ""
+    trusted_proxies: str = ""  # addresses or networks (10.0.0.0/8) whose X-Forwarded-For/-Proto count; none by default
     secret_key: str = ""
     key_passphrase: str = ""
     demo_password: str = "acquis-demo"
@@ -29,8 +34,12 @@ class Settings(BaseSettings):
 
     session_hours: int = 12
     api_token_days: int = 90
-    login_free_failures: int = 5
+    login_free_failures: int = 5  # failed logins of one login from one client before waits begin
+    login_client_free_failures: int = 20  # failed logins from one client, whatever the login, before waits begin
     login_max_delay_seconds: int = 900
+    password_hash_concurrency: int = 2  # argon2 computations at once per process (each ~64 MB and a core)
+    password_hash_wait_seconds: float = 10.0  # how long a login waits for one before "busy, retry"
+    register_per_client_per_hour: int = 20  # anonymous self-registrations (/register) per client address
     evidence_max_bytes: int = 25 * 1024 * 1024
     # Candidate dossiers (validation/dossiers): ID numbers, phones, idle dossiers.
     id_number_key: str = ""  # encrypts ID document numbers; derived from secret_key when empty
@@ -44,6 +53,15 @@ class Settings(BaseSettings):
     # Certificates (certificates/): how long one stays valid after the jury's decision.
     certificate_validity_years: int = 0  # 0: certificates never expire
     pdf_workers: int = 0  # processes rendering a bulk batch's PDFs side by side; 0: one per core available
+    # Operations (acquis/jobs.py, acquis/metrics.py, acquis/telemetry.py).
+    jobs: bool = True  # run the scheduled jobs inside the server; off: run them with `acquis jobs run` (cron)
+    jobs_tick_seconds: float = 60  # how often each worker looks for a due job
+    backup_dir: Path | None = None  # the nightly backup's folder; none: no nightly backup
+    backup_keep: int = Field(default=7, ge=1)  # snapshots the nightly backup keeps
+    metrics_token: str = ""  # bearer token for /metrics from elsewhere than the machine itself
+    log_format: Literal["text", "json"] = "text"  # the server's log lines; json: one JSON object per line
+    # Set by `acquis serve --workers N` for its workers (prometheus_client's own variable, hence no prefix).
+    prometheus_multiproc_dir: str = Field(default="", validation_alias="PROMETHEUS_MULTIPROC_DIR")
 
     @property
     def is_sqlite(self) -> bool:

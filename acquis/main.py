@@ -9,12 +9,14 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
-from acquis import audit, views
+from acquis import audit, jobs, jobs_views, metrics, telemetry, views
 from acquis.auth import models as auth_models
 from acquis.auth import views as auth_views
 from acquis.auth.guard import verify_csrf
 from acquis.config import Settings
 from acquis.db import make_engine, make_read_engine
+from acquis.hosts import HostMiddleware
+from acquis.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
 from acquis.storage import References, Store
 from acquis.web import STATIC_DIR, ShellMiddleware, include_routers, install_error_handlers, make_templates
 from assessors import appeal_views as assessors_appeal_views
@@ -28,20 +30,24 @@ from assessors import registry_views as assessors_registry_views
 from assessors import scoring_views as assessors_scoring_views
 from certificates import api as certificates_api
 from certificates import issuing_views as certificates_issuing_views
+from certificates import jobs as certificate_jobs
 from certificates import models as certificate_models
+from certificates import scanning as certificate_scanning
 from certificates import views as certificates_views
 from validation.dossiers import api as dossiers_api
 from validation.dossiers import candidate_views as dossiers_candidate_views
 from validation.dossiers import evidence_views as dossiers_evidence_views
+from validation.dossiers import jobs as dossier_jobs
 from validation.dossiers import models as dossier_models
 from validation.dossiers import portal as dossiers_portal
 from validation.dossiers import views as dossiers_views
 from validation.frameworks import api as frameworks_api
 from validation.frameworks import models as framework_models
+from validation.frameworks import reading as framework_reading
 from validation.frameworks import views as frameworks_views
 
 # The table modules, imported so SQLModel.metadata knows every table.
-TABLE_MODULES = (auth_models, audit, framework_models, certificate_models, dossier_models, assessor_models)
+TABLE_MODULES = (auth_models, audit, jobs, framework_models, certificate_models, dossier_models, assessor_models)
 
 
 # The columns that name files of the store by their SHA-256: a file no row names is garbage.
@@ -68,12 +74,34 @@ def store_references(engine: Engine) -> References:
     return referenced
 
 
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The routes taking files, by name, and the largest body each accepts (the file and the form around it);
+    every other route takes acquis.limits.DEFAULT_BYTES, and JSON bodies at most 1 MB on any route."""
+    evidence = settings.evidence_max_bytes + MULTIPART_OVERHEAD
+    verify = certificate_scanning.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
+    return {"upload_evidence": evidence, "upload_evidence_api": evidence, "record_consent": evidence,
+            "verify_upload": verify, "verify_certificate_api": verify,
+            "import_frameworks": framework_reading.MAX_BYTES + MULTIPART_OVERHEAD}
+
+
+def scheduled_jobs(settings: Settings) -> list[jobs.Job]:
+    """Every periodic job of every package, for the scheduler, the jobs page and `acquis jobs`."""
+    found = [dossier_jobs.LAPSE, certificate_jobs.PUBLIC_DOCUMENTS]
+    if settings.backup_dir is not None:
+        found.append(jobs.nightly_backup(STORE_REFERENCES))
+    return found
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # A crash (SIGKILL, power cut, out of memory) can leave temp files and files stored by a transaction
     # that never committed: each worker clears what no live process holds before it serves.
     app.state.store.recover()
+    scheduler = jobs.Scheduler(app.state.engine, app.state.settings, app.state.jobs)
+    if app.state.settings.jobs:  # ACQUIS_JOBS=off: cron runs `acquis jobs run NAME` instead
+        scheduler.start()
     yield
+    scheduler.stop()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -93,11 +121,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.read_engine = make_read_engine(settings, app.state.engine)
     app.state.templates = make_templates()
     app.state.store = Store(settings.data_dir / "files", references=store_references(app.state.read_engine))
+    app.state.jobs = scheduled_jobs(settings)
+    metrics.watch_pools(app.state.engine, app.state.read_engine)
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits)  # before anything reads the body
     app.add_middleware(ShellMiddleware)
+    app.add_middleware(HostMiddleware)  # the client and host checked before anything uses them
+    app.add_middleware(telemetry.RequestMiddleware)  # outermost: it times and logs every request
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     include_routers(app, certificates_issuing_views.router, certificates_views.router, certificates_api.router,
-                    views.router, auth_views.router)
+                    views.router, auth_views.router, jobs_views.router, metrics.router)
     include_routers(app, frameworks_views.router, frameworks_api.router)
     include_routers(app, dossiers_candidate_views.router, dossiers_views.router, dossiers_evidence_views.router,
                     dossiers_portal.router, dossiers_api.router)

@@ -16,16 +16,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from acquis import i18n
+from acquis import i18n, telemetry
 from acquis.auth.guard import CSRF_COOKIE, LoginRequired, csrf_seed, csrf_token
 from acquis.errors import AcquisError
 from acquis.i18n import N_, gettext
 
 log = logging.getLogger("acquis")
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def shipped(name: str) -> Path:
+    """A folder of files the server reads: inside the package once installed from a wheel (hatch_build.py puts it
+    there), else at the top of the checkout (an editable install, the tests). The one place that knows both."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+TEMPLATES_DIR = shipped("templates")
+STATIC_DIR = shipped("static")
 
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
@@ -57,6 +66,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.globals["csrf_token"] = csrf_token
     env.globals["url_for"] = url_for  # before Jinja2Templates, which only sets its own if none is set
+    env.globals["public_url_for"] = public_url_for
     return Jinja2Templates(env=env)
 
 
@@ -75,17 +85,29 @@ def include_routers(app: FastAPI, *routers: APIRouter) -> None:
 
 @jinja2.pass_context
 def url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> URL:
-    """request.url_for, found in the index of include_routers: FastAPI's own lookup walks every included
-    router and costs 0.5 to 1 ms a call, most of a page listing a few hundred dossiers. The same
-    absolute URL, joined to the request's base once computed (as URLPath.make_absolute_url does)."""
+    """A named route's link for pages (href, action, hx-get): root-relative, never built from the Host header,
+    which whoever sends the request chooses (`Host: evil.example` must not end up in a login form's action)."""
     request: Request = context["request"]
+    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    return URL(root.rstrip("/") + route_path(request, name, **path_params))
+
+
+@jinja2.pass_context
+def public_url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> str:
+    """A named route's absolute URL under ACQUIS_PUBLIC_URL, for what leaves the browser (a printed slip)."""
+    return public_url(context["request"], name, **path_params)
+
+
+def public_url(request: Request, name: str, /, **path_params: Any) -> str:
+    """A named route's absolute URL under ACQUIS_PUBLIC_URL (API `url` fields, paper), never from the Host header."""
+    return request.app.state.settings.public_url.rstrip("/") + route_path(request, name, **path_params)
+
+
+def route_path(request: Request, name: str, /, **path_params: Any) -> str:
+    """A named route's path, found in the index of include_routers: FastAPI's own lookup walks every included
+    router and costs 0.5 to 1 ms a call, most of a page listing a few hundred dossiers."""
     route = getattr(request.app.state, "routes_by_name", {}).get(name)
-    if route is None:
-        return request.url_for(name, **path_params)
-    base = getattr(request.state, "url_base", None)
-    if base is None:
-        base = request.state.url_base = str(request.base_url).rstrip("/")
-    return URL(base + route.url_path_for(name, **path_params))
+    return str((route or request.app).url_path_for(name, **path_params))
 
 
 def render(
@@ -150,11 +172,15 @@ class ShellMiddleware:
 
 
 def error_response(request: Request, status: int, message: str, code: str) -> Response:
+    # The request's id, on the page and in a header, finds its line in the access log when a user reports it
+    # (set here too: a server error's page is sent from outside telemetry.RequestMiddleware).
+    request_id = getattr(request.state, "request_id", None)
+    headers = {telemetry.REQUEST_ID_HEADER: request_id} if request_id else None
     if wants_json(request):
-        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
     title = gettext(STATUS_TITLES.get(status, STATUS_TITLES[400]))
     return render(request, "acquis/error.html", status_code=status, title=title, message=message,
-                  status=status)
+                  status=status, request_id=request_id, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -191,5 +217,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     def server_error(request: Request, exc: Exception) -> Response:
         # Log the traceback for operators; the page shows nothing of it (no secrets, no paths).
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s (request %s)", request.method,
+                      telemetry.loggable_path(request.url.path), getattr(request.state, "request_id", "-"))
         return error_response(request, 500, gettext(STATUS_TITLES[500]), "server-error")

@@ -89,7 +89,7 @@ def demo_database(request: pytest.FixtureRequest, engine: str, where: Path) -> I
 def seeded(database_url: str, data_dir: Path, *, admin_url: str | None = None) -> Demo:
     """Seed the demo into a database that has the schema, leaving no connection open (a template must have none)."""
     settings = complete(Settings(data_dir=data_dir, database_url=database_url, secret_key="test-secret",  # type: ignore[arg-type]
-                                 key_passphrase="test-passphrase"))
+                                 key_passphrase="test-passphrase", allowed_hosts="testserver"))  # TestClient's Host
     engine = make_engine(settings)
     try:
         with Session(engine) as session:
@@ -150,6 +150,8 @@ def demo_parameters(session: Session) -> dict[str, Any]:
         "checklist_id": _first(session, PaperChecklist, PaperChecklist.keyed_by_id == assessor.id),
         # The demo has no appeal: an id that exists nowhere (the registry-only guard answers before the lookup).
         "appeal_id": 999_999,
+        # Nor a registration conflict: caseworkers get "not found", the others the role guard's refusal.
+        "conflict_id": 999_999,
     }
 
 

@@ -61,10 +61,12 @@ GET  /.well-known/acquis/revocations.json                                Y    Y 
 GET  /.well-known/acquis/trust-list.json                                 Y    Y     Y     Y    Y    Y     Y   Y     Y
 GET  /V/{payload}                                                        Y    Y     Y     Y    Y    Y     Y   Y     Y
 POST /accreditations/{accreditation_id}/withdraw                         -    -     -     -    -    -     -   -     Y
+GET  /account/password                                                   -    -     -     Y    Y    Y     Y   Y     Y
+POST /account/password                                                   -    -     -     Y    Y    Y     Y   Y     Y
 GET  /admin/users                                                        -    -     -     -    -    -     -   -     Y
 POST /admin/users                                                        -    -     -     -    -    -     -   -     Y
 GET  /api/v1/dossiers                                                    -    Y     Y     Y    Y    Y     Y   Y     Y
-GET  /api/v1/dossiers/{dossier_id}/evidence                              -    Y     h     Y    h    Y     Y   Y     Y
+GET  /api/v1/dossiers/{dossier_id}/evidence                              -    Y     h     Y    h    h     h   Y     Y
 POST /api/v1/dossiers/{dossier_id}/evidence                              -    Y     h     Y    h    -     -   Y     Y
 GET  /api/v1/frameworks                                                  -    Y     Y     Y    Y    Y     Y   Y     Y
 GET  /api/v1/frameworks/{code}                                           -    Y     Y     Y    Y    Y     Y   Y     Y
@@ -127,7 +129,7 @@ GET  /dossiers/{dossier_id}/admissibility                                -    - 
 POST /dossiers/{dossier_id}/admissibility                                -    -     -     -    -    -     -   Y     Y
 # The candidate appeals, or their counsellor for them; never the judges or the registry.
 POST /dossiers/{dossier_id}/appeal                                       -    Y     h     Y    h    -     -   -     -
-GET  /dossiers/{dossier_id}/assessment-panel                             -    Y     h     Y    h    Y     Y   Y     Y
+GET  /dossiers/{dossier_id}/assessment-panel                             -    -     -     Y    h    Y     Y   Y     Y
 GET  /dossiers/{dossier_id}/assignments                                  -    -     -     -    -    -     -   Y     Y
 POST /dossiers/{dossier_id}/assignments                                  -    -     -     -    -    -     -   Y     Y
 GET  /dossiers/{dossier_id}/attestation-form                             -    Y     h     Y    h    Y     Y   Y     Y
@@ -143,11 +145,12 @@ POST /dossiers/{dossier_id}/gap-plan                                     -    - 
 POST /dossiers/{dossier_id}/move                                         -    Y     h     Y    h    Y     Y   Y     Y
 POST /dossiers/{dossier_id}/portfolio                                    -    Y     h     Y    h    Y     Y   Y     Y
 POST /dossiers/{dossier_id}/reopen                                       -    Y     h     Y    h    Y     Y   Y     Y
-GET  /evidence/{evidence_id}                                             -    Y     h     Y    h    Y     Y   Y     Y
-GET  /evidence/{evidence_id}/file                                        -    Y     h     Y    h    Y     Y   Y     Y
-POST /evidence/{evidence_id}/summary                                     -    -     h     Y    h    -     -   Y     Y
-GET  /evidence/{evidence_id}/thumbnail                                   -    Y     h     Y    h    Y     Y   Y     Y
-POST /evidence/{evidence_id}/verification                                -    -     h     Y    h    -     -   Y     Y
+# Evidence: the assessor and the panel lose it once the dossier is decided (the demo one is certified).
+GET  /evidence/{evidence_id}                                             -    Y     h     Y    h    h     h   Y     Y
+GET  /evidence/{evidence_id}/file                                        -    Y     h     Y    h    h     h   Y     Y
+POST /evidence/{evidence_id}/summary                                     -    -     h     Y    h    h     h   Y     Y
+GET  /evidence/{evidence_id}/thumbnail                                   -    Y     h     Y    h    h     h   Y     Y
+POST /evidence/{evidence_id}/verification                                -    -     h     Y    h    h     h   Y     Y
 GET  /frameworks                                                         -    Y     Y     Y    Y    Y     Y   Y     Y
 POST /frameworks/import                                                  -    -     -     -    -    -     -   -     Y
 GET  /frameworks/{code}                                                  -    Y     Y     Y    Y    Y     Y   Y     Y
@@ -167,6 +170,8 @@ POST /frameworks/{code}/{version:int}/{kind}/{node_id:int}/move          -    - 
 POST /frameworks/{code}/{version:int}/{kind}/{node_id:int}/rename        -    -     -     -    -    -     -   -     Y
 GET  /healthz                                                            Y    Y     Y     Y    Y    Y     Y   Y     Y
 GET  /issuer                                                             Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /jobs                                                               -    -     -     -    -    -     -   -     Y
+POST /jobs/run                                                           -    -     -     -    -    -     -   -     Y
 # The jury's members only: panel, and reg as its president (admin sits on no demo jury).
 GET  /jury/{dossier_id}                                                  -    h     h     h    h    h     Y   Y     h
 POST /jury/{dossier_id}/decision                                         -    h     h     h    h    h     Y   Y     h
@@ -175,6 +180,8 @@ GET  /language/{lang}                                                    Y    Y 
 GET  /login                                                              Y    Y     Y     Y    Y    Y     Y   Y     Y
 POST /login                                                              Y    Y     Y     Y    Y    Y     Y   Y     Y
 POST /logout                                                             Y    Y     Y     Y    Y    Y     Y   Y     Y
+# Metrics answer the machine itself or a bearer of ACQUIS_METRICS_TOKEN: to any other client they do not exist.
+GET  /metrics                                                            h    h     h     h    h    h     h   h     h
 GET  /moderation/{dossier_id}                                            -    h     h     h    h    h     Y   h     h
 POST /moderation/{dossier_id}                                            -    h     h     h    h    h     Y   h     h
 GET  /openapi.json                                                       Y    Y     Y     Y    Y    Y     Y   Y     Y
@@ -194,6 +201,9 @@ POST /portal/password                                                    -    Y 
 GET  /portal/work                                                        -    Y     Y     -    -    -     -   -     -
 GET  /register                                                           Y    Y     Y     Y    Y    Y     Y   Y     Y
 POST /register                                                           Y    Y     Y     Y    Y    Y     Y   Y     Y
+# Self-registrations naming a registered phone or ID number; the demo has none ({conflict_id} names none).
+GET  /registrations                                                      -    -     -     Y    -    -     -   Y     Y
+POST /registrations/{conflict_id}/resolve                                -    -     -     h    -    -     -   h     h
 GET  /snapshots/{snapshot_id}.json                                       -    Y     h     Y    h    Y     Y   Y     Y
 GET  /status/{list_id}                                                   Y    Y     Y     Y    Y    Y     Y   Y     Y
 GET  /v/{payload}                                                        Y    Y     Y     Y    Y    Y     Y   Y     Y
