@@ -84,6 +84,11 @@ class Writer(threading.Thread):
                     self._upload(session, step) if step % 2 == 0 else self._issue(session, step)
                     session.commit()
                     self._record(session)
+                    # Let other writers in, as real traffic does: on SQLite every transaction takes the write lock
+                    # at BEGIN, and a loop that begins again at once can starve a waiting writer past its busy
+                    # timeout (SQLite's waiters poll every 100 ms), which a loaded machine made happen.
+                    session.rollback()
+                    self.stop.wait(0.15)
                     step += 1
         except BaseException as error:  # noqa: BLE001 - reported by the test's thread
             self.error = error
