@@ -23,6 +23,7 @@ from assessors import appeal_views as assessors_appeal_views
 from assessors import assignment_views as assessors_assignment_views
 from assessors import denials as assessors_denials
 from assessors import desk_views as assessors_desk_views
+from assessors import jobs as assessor_jobs
 from assessors import jury_views as assessors_jury_views
 from assessors import models as assessor_models
 from assessors import moderation_views as assessors_moderation_views
@@ -86,7 +87,7 @@ def body_limits(settings: Settings) -> dict[str, int]:
 
 def scheduled_jobs(settings: Settings) -> list[jobs.Job]:
     """Every periodic job of every package, for the scheduler, the jobs page and `acquis jobs`."""
-    found = [dossier_jobs.LAPSE, certificate_jobs.PUBLIC_DOCUMENTS]
+    found = [dossier_jobs.LAPSE, assessor_jobs.APPEAL_WINDOWS, certificate_jobs.PUBLIC_DOCUMENTS]
     if settings.backup_dir is not None:
         found.append(jobs.nightly_backup(STORE_REFERENCES))
     return found

@@ -1,6 +1,7 @@
 """The candidate's side of the assessment (flags, convocation, decision, validated units, gap plan,
 appeal), served to the portal by URL, and the registrar's answers to appeals."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -39,6 +40,7 @@ def portal_context(request: Request, session: Session, dossier_id: int, *, user:
         gap_plan=jury.gap_plan(session, decision.id) if decision else None,  # type: ignore[arg-type]
         appeal=appeals.of_decision(session, decision.id) if decision else None,  # type: ignore[arg-type]
         can_appeal=appeals.can_appeal(session, dossier, settings=settings, today=today),
+        waiver=appeals.waiver_of(session, decision.id) if decision else None,  # type: ignore[arg-type]
         appeal_ends=appeals.window_ends(decision, settings=settings) if decision else None,
         is_candidate=user.role == Role.CANDIDATE, **extra)
 
@@ -48,20 +50,34 @@ def show_portal_assessment(request: Request, session: SessionDep, user: UserDep,
     return render(request, PAGE, FRAGMENT, **portal_context(request, session, dossier_id, user=user))
 
 
-@router.post("/dossiers/{dossier_id}/appeal", name="lodge_appeal")
-def lodge_appeal(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
-                 grounds: Annotated[str, Form(max_length=5000)] = "") -> Response:
+def _on_portal(request: Request, session: Session, dossier_id: int, *, user: User, action: Callable[[], object],
+               error_key: str) -> Response:
+    """Do the candidate's action, back to the portal page; a refusal is shown on that page, beside its form."""
     try:
-        appeals.lodge(session, dossier_id, grounds=grounds, by=user, settings=request.app.state.settings,
-                      today=pages.today())
+        action()
     except AcquisError as problem:
         if problem.status_code == 404:
             raise
         session.rollback()
         return render(request, PAGE, status_code=problem.status_code,
-                      **portal_context(request, session, dossier_id, user=user, error=problem.message))
+                      **portal_context(request, session, dossier_id, user=user, **{error_key: problem.message}))
     session.commit()
     return RedirectResponse(request.url_for("show_portal_assessment", dossier_id=dossier_id), status_code=303)
+
+
+@router.post("/dossiers/{dossier_id}/appeal", name="lodge_appeal")
+def lodge_appeal(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
+                 grounds: Annotated[str, Form(max_length=5000)] = "") -> Response:
+    return _on_portal(request, session, dossier_id, user=user, error_key="error", action=lambda: appeals.lodge(
+        session, dossier_id, grounds=grounds, by=user, settings=request.app.state.settings, today=pages.today()))
+
+
+@router.post("/dossiers/{dossier_id}/appeal-waiver", name="waive_appeal")
+def waive_appeal(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
+                 statement: Annotated[str, Form(max_length=5000)] = "") -> Response:
+    """The candidate's written waiver of the appeal window (typed by them, or copied from paper by staff)."""
+    return _on_portal(request, session, dossier_id, user=user, error_key="waiver_error", action=lambda: appeals.waive(
+        session, dossier_id, statement=statement, by=user, today=pages.today()))
 
 
 @router.post("/appeals/{appeal_id}/decision", name="decide_appeal")

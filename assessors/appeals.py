@@ -12,15 +12,16 @@ from acquis.db import utcnow
 from acquis.errors import Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_, gettext
 from assessors import assignment, jury, service
-from assessors.models import Appeal, AppealOutcome, JuryDecision
+from assessors.models import Appeal, AppealOutcome, AppealWaiver, JuryDecision
 from assessors.rules import Outcome
 from validation.dossiers import access
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import Dossier
+from validation.dossiers.models import Dossier, StatusChange
 from validation.dossiers.status import DossierStatus
 
 S = DossierStatus
-APPEALABLE = frozenset({S.DECIDED, S.GAP_PLAN})
+# A partial certificate issued inside the window keeps the right to appeal the units not validated.
+APPEALABLE = frozenset({S.DECIDED, S.GAP_PLAN, S.PARTIALLY_CERTIFIED})
 # The candidate appeals, or their counsellor for them (the status machine's moves to APPEAL say the same).
 APPELLANTS = frozenset({Role.CANDIDATE, Role.COUNSELLOR})
 
@@ -56,6 +57,16 @@ class OfficerSatOnJury(Forbidden):
     default_message = N_("Un membre du jury ne peut pas examiner le recours contre sa propre décision.")
 
 
+class AppealWaived(Conflict):
+    code = "appeal-waived"
+    default_message = N_("Le candidat a renoncé par écrit au délai de recours.")
+
+
+class StatementRequired(Invalid):
+    code = "statement-required"
+    default_message = N_("Recopiez la renonciation écrite du candidat.")
+
+
 class AppealWindowOpen(Conflict):
     code = "appeal-window-open"
     default_message = N_("Le délai de recours n'est pas encore écoulé.")
@@ -73,10 +84,21 @@ def of_dossier(session: Session, dossier_id: int) -> list[Appeal]:
     return list(session.exec(select(Appeal).where(Appeal.dossier_id == dossier_id).order_by(col(Appeal.id))))
 
 
+def waiver_of(session: Session, decision_id: int) -> AppealWaiver | None:
+    return session.exec(select(AppealWaiver).where(AppealWaiver.decision_id == decision_id)).first()
+
+
+def window_open(session: Session, decision: JuryDecision, *, settings: Settings, today: date) -> bool:
+    """Whether this decision may still be appealed: not full, in its window, not appealed, not waived."""
+    return (decision.outcome != Outcome.FULL and decision.superseded_at is None
+            and today <= window_ends(decision, settings=settings) and of_decision(session, decision.id) is None  # type: ignore[arg-type]
+            and waiver_of(session, decision.id) is None)  # type: ignore[arg-type]
+
+
 def can_appeal(session: Session, dossier: Dossier, *, settings: Settings, today: date) -> bool:
     decision = jury.latest(session, dossier.id)  # type: ignore[arg-type]
-    return (decision is not None and dossier.status in APPEALABLE and decision.outcome != Outcome.FULL
-            and today <= window_ends(decision, settings=settings) and of_decision(session, decision.id) is None)  # type: ignore[arg-type]
+    return (decision is not None and dossier.status in APPEALABLE
+            and window_open(session, decision, settings=settings, today=today))
 
 
 def lodge(session: Session, dossier_id: int, *, grounds: str, by: User, settings: Settings, today: date) -> Appeal:
@@ -89,6 +111,8 @@ def lodge(session: Session, dossier_id: int, *, grounds: str, by: User, settings
         raise service.WrongStep()
     if of_decision(session, decision.id) is not None:  # type: ignore[arg-type]
         raise AlreadyAppealed()
+    if waiver_of(session, decision.id) is not None:  # type: ignore[arg-type]
+        raise AppealWaived()
     if today > window_ends(decision, settings=settings):
         raise AppealWindowClosed()
     if not grounds.strip():
@@ -129,13 +153,61 @@ def decide(session: Session, appeal_id: int, *, outcome: AppealOutcome, reason: 
         state.round, state.finished_at, state.moderation_reasons = state.round + 1, None, []
         session.add(state)
         target = S.DESK_REVIEW
-    else:
-        target = S.DECIDED
+    else:  # the decision stands; a partial certificate issued before the appeal stands with it, final now
+        target = S.CERTIFIED if _appealed_from(session, dossier.id) == S.PARTIALLY_CERTIFIED else S.DECIDED  # type: ignore[arg-type]
     session.flush()
     audit.record(session, actor=by, action="appeal.decided", entity_type="dossier", entity_id=dossier.id,
                  detail={"appeal": row.id, "outcome": outcome.value})
     dossiers.transition(session, dossier, target, by=by, reason=row.reason, detail={"appeal": row.id})
     return row
+
+
+def _appealed_from(session: Session, dossier_id: int) -> DossierStatus | None:
+    """The state the dossier was in when its last appeal was lodged."""
+    change = session.exec(select(StatusChange).where(StatusChange.dossier_id == dossier_id,
+                                                     StatusChange.to_status == S.APPEAL)
+                          .order_by(col(StatusChange.id).desc())).first()
+    return change.from_status if change else None
+
+
+def waive(session: Session, dossier_id: int, *, statement: str, by: User, today: date) -> AppealWaiver:
+    """The candidate's written waiver of the window (typed by them, or copied from paper by their counsellor
+    or the registry): no appeal afterwards, and a partial certificate already issued becomes final."""
+    dossier = access.get_dossier(session, dossier_id, user=by)
+    if by.role not in APPELLANTS and by.role not in access.SEE_ALL:
+        raise AppellantsOnly()
+    decision = jury.latest(session, dossier_id)
+    if decision is None or dossier.status not in APPEALABLE or decision.outcome == Outcome.FULL:
+        raise service.WrongStep()
+    if of_decision(session, decision.id) is not None:  # type: ignore[arg-type]
+        raise AlreadyAppealed()
+    if waiver_of(session, decision.id) is not None:  # type: ignore[arg-type]
+        raise AppealWaived()
+    if not statement.strip():
+        raise StatementRequired()
+    row = AppealWaiver(dossier_id=dossier_id, decision_id=decision.id, statement=statement.strip(),  # type: ignore[arg-type]
+                       recorded_by_id=by.id)
+    session.add(row)
+    session.flush()
+    # The statement is the candidate's own words: kept with the waiver, out of the audit chain.
+    audit.record(session, actor=by, action="appeal.waived", entity_type="dossier", entity_id=dossier_id,
+                 detail={"waiver": row.id, "decision": decision.id, "on": today.isoformat()})
+    if dossier.status == S.PARTIALLY_CERTIFIED:
+        dossiers.transition(session, dossier, S.CERTIFIED, by=by, detail={"waiver": row.id})
+    return row
+
+
+def finalise_partial(session: Session, *, settings: Settings, today: date) -> list[Dossier]:
+    """Partial certificates whose appeal window has closed become final (the daily job)."""
+    done = []
+    for dossier in session.exec(select(Dossier).where(Dossier.status == S.PARTIALLY_CERTIFIED)
+                                .order_by(col(Dossier.id))).all():
+        decision = jury.latest(session, dossier.id)  # type: ignore[arg-type]
+        if decision is not None and today <= window_ends(decision, settings=settings):
+            continue
+        dossiers.transition(session, dossier, S.CERTIFIED, by=None, detail={"window_ended": True})
+        done.append(dossier)
+    return done
 
 
 def close_window(session: Session, dossier_id: int, *, by: User, settings: Settings, today: date) -> Dossier:

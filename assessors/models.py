@@ -348,6 +348,19 @@ class Appeal(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class AppealWaiver(SQLModel, table=True):
+    """The candidate's written waiver of the appeal window of one decision (a final certificate sooner)."""
+
+    __tablename__ = "appeal_waiver"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(foreign_key="dossier.id", index=True)
+    decision_id: int = Field(foreign_key="jury_decision.id", unique=True)
+    statement: str = Field(sa_type=Text)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
 class GapPlan(SQLModel, table=True):
     """After a partial or no validation: the missing units and what to do for each."""
 

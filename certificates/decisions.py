@@ -7,13 +7,15 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from acquis import audit
 from acquis.auth.models import User
 from acquis.config import Settings
+from acquis.db import utcnow
 from acquis.errors import Conflict
 from acquis.i18n import N_
-from assessors import jury
+from assessors import appeals, jury
 from assessors.models import JuryDecision
-from certificates import service
+from certificates import revocation, service
 from certificates.models import Certificate, CertificateStatus, IssueRequest, UnitSnapshot
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import Dossier
@@ -51,6 +53,7 @@ class Pending:
     framework_version: int
     outcome: str
     decided_on: date
+    appeal_ends: date | None = None  # a partial decision's window, shown beside it (None: waived, appealed, full)
 
 
 def decision_ref(decision_id: int) -> str:
@@ -108,20 +111,52 @@ def issue_for_dossier(session: Session, dossier_id: int, *, by: User, settings: 
 
 def issue_for_decisions(session: Session, decision_ids: Sequence[int], *, by: User, settings: Settings,
                         progress: service.Progress | None = None, workers: int | None = None) -> list[Certificate]:
-    """Certificates for many decisions in one transaction; those already issued are returned as they are."""
+    """Certificates for many decisions in one transaction; those already issued are returned as they are.
+    A partial certificate issued while the appeal window is open keeps the right to appeal (the dossier is
+    "partially certified" until the window closes); a new decision's certificate supersedes the earlier one."""
     requests = [request_for(session, decision_id, settings=settings) for decision_id in decision_ids]
+    earlier = {decision_id: _standing_earlier(session, decision_id) for decision_id in decision_ids}
+    for old in {cert.id: cert for found in earlier.values() for cert in found}.values():
+        _supersede(session, old, by=by)
     certificates = service.issue_many(session, requests, by=by, settings=settings, progress=progress,
                                       workers=workers)
+    today = utcnow().date()
     for decision_id, cert in zip(decision_ids, certificates, strict=True):
+        if earlier[decision_id] and cert.supersedes_id is None:
+            cert.supersedes_id = earlier[decision_id][-1].id
+            session.add(cert)
         decision = session.get(JuryDecision, decision_id)
         dossier = session.get(Dossier, decision.dossier_id) if decision else None
         if dossier is not None and dossier.status in AWAITING:
-            dossiers.transition(session, dossier, S.CERTIFIED, by=by, detail={"certificate": cert.number})
+            keeps_appeal = appeals.window_open(session, decision, settings=settings, today=today)  # type: ignore[arg-type]
+            dossiers.transition(session, dossier, S.PARTIALLY_CERTIFIED if keeps_appeal else S.CERTIFIED, by=by,
+                                detail={"certificate": cert.number})
+    session.flush()
     return certificates
 
 
-def pending(session: Session, *, framework_code: str | None = None) -> list[Pending]:
-    """Decided dossiers (full or partial, decision in force) whose certificate is not issued yet."""
+def _standing_earlier(session: Session, decision_id: int) -> list[Certificate]:
+    """The standing certificates of the dossier's earlier decisions (a partial one before an upheld appeal)."""
+    decision = session.get(JuryDecision, decision_id)
+    if decision is None:
+        return []
+    ref = decision_ref(decision_id)
+    return [cert for cert in of_dossier(session, decision.dossier_id)
+            if cert.decision_ref != ref and cert.status == CertificateStatus.ISSUED]
+
+
+def _supersede(session: Session, old: Certificate, *, by: User) -> None:
+    """The new decision's certificate replaces it: the units it attested stay validated in the new one."""
+    old.status, old.superseded_at = CertificateStatus.SUPERSEDED, utcnow()
+    session.add(old)
+    revocation.touch(session, old.status_list_id)
+    audit.record(session, actor=by, action="certificate.superseded", entity_type="certificate", entity_id=old.number,
+                 detail={"reason": "new-decision"})
+
+
+def pending(session: Session, *, framework_code: str | None = None, settings: Settings | None = None) -> list[Pending]:
+    """Decided dossiers (full or partial, decision in force) whose certificate is not issued yet; with the
+    settings, each partial one's appeal window end while it is open."""
     query = (select(JuryDecision, Dossier, Framework)
              .join(Dossier, col(Dossier.id) == JuryDecision.dossier_id)
              .join(Framework, col(Framework.id) == Dossier.framework_id)
@@ -132,6 +167,7 @@ def pending(session: Session, *, framework_code: str | None = None) -> list[Pend
     if framework_code:
         query = query.where(Framework.code == framework_code)
     issued = set(session.exec(select(Certificate.decision_ref)))
+    today = utcnow().date()
     found = []
     for decision, dossier, framework in session.exec(query):
         if decision_ref(decision.id) in issued:  # type: ignore[arg-type]
@@ -139,8 +175,15 @@ def pending(session: Session, *, framework_code: str | None = None) -> list[Pend
         found.append(Pending(dossier_id=dossier.id, decision_id=decision.id,  # type: ignore[arg-type]
                              holder_name=dossiers.candidate_of(session, dossier).passport_name,
                              framework_code=framework.code, framework_version=framework.version,
-                             outcome=decision.outcome.value, decided_on=decision.decided_on))
+                             outcome=decision.outcome.value, decided_on=decision.decided_on,
+                             appeal_ends=_appeal_ends(session, decision, settings=settings, today=today)))
     return found
+
+
+def _appeal_ends(session: Session, decision: JuryDecision, *, settings: Settings | None, today: date) -> date | None:
+    if settings is None or not appeals.window_open(session, decision, settings=settings, today=today):
+        return None
+    return appeals.window_ends(decision, settings=settings)
 
 
 def can_issue(session: Session, dossier: Dossier) -> bool:

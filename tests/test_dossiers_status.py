@@ -28,6 +28,8 @@ def test_any_open_state_may_be_withdrawn_and_final_states_stay_final() -> None:
     for state in S:
         if state in status.FINAL:
             assert not any(current == state for current, _ in TRANSITIONS), state
+        elif state == S.PARTIALLY_CERTIFIED:  # a certificate is issued: the candidate waives the window instead
+            assert (state, S.WITHDRAWN) not in TRANSITIONS and (state, S.CERTIFIED) in TRANSITIONS
         else:
             assert (state, S.WITHDRAWN) in TRANSITIONS, state
 

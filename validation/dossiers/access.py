@@ -17,7 +17,7 @@ from validation.dossiers.status import DossierStatus
 SEE_ALL = frozenset({Role.REGISTRAR, Role.ADMIN})
 # From the jury's decision on, those who judged the dossier no longer need its evidence.
 DECIDED = frozenset({DossierStatus.DECIDED, DossierStatus.APPEAL, DossierStatus.GAP_PLAN, DossierStatus.CERTIFIED,
-                     DossierStatus.CLOSED})
+                     DossierStatus.PARTIALLY_CERTIFIED, DossierStatus.CLOSED})
 
 
 class DossierNotFound(NotFound):

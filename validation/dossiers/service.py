@@ -29,7 +29,7 @@ S = DossierStatus
 DEDICATED = frozenset({S.ADMISSIBLE, S.INCOMPLETE, S.NOT_ADMISSIBLE, S.PORTFOLIO_SUBMITTED, S.LAPSED,
                        # the assessment's moves have their own pages (assessors/)
                        S.ASSESSMENT_SCHEDULED, S.ASSESSED, S.MODERATION, S.JURY, S.DECIDED, S.APPEAL,
-                       S.GAP_PLAN, S.CERTIFIED})
+                       S.GAP_PLAN, S.PARTIALLY_CERTIFIED, S.CERTIFIED})
 
 
 class FrameworkNotPublished(Invalid):

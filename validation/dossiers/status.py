@@ -27,6 +27,9 @@ class DossierStatus(StrEnum):
     DECIDED = "decided"
     APPEAL = "appeal"
     GAP_PLAN = "gap_plan"
+    # A partial decision's certificate is issued while its appeal window is still open: the candidate may
+    # still appeal the units not validated; the window's end (or a written waiver) makes the dossier certified.
+    PARTIALLY_CERTIFIED = "partially_certified"
     CERTIFIED = "certified"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
@@ -81,11 +84,19 @@ TRANSITIONS: dict[tuple[DossierStatus, DossierStatus], frozenset[str]] = {
     # Set by the certificates package when it issues the certificate (full, or the validated units).
     (S.DECIDED, S.CERTIFIED): frozenset({REGISTRAR}),
     (S.GAP_PLAN, S.CERTIFIED): frozenset({REGISTRAR}),
+    # A partial certificate issued inside the appeal window keeps the right to appeal (assessors/appeals.py).
+    (S.DECIDED, S.PARTIALLY_CERTIFIED): frozenset({REGISTRAR}),
+    (S.GAP_PLAN, S.PARTIALLY_CERTIFIED): frozenset({REGISTRAR}),
+    (S.PARTIALLY_CERTIFIED, S.APPEAL): _BUILDERS,
+    # The window closes (the daily job), or the candidate waives it in writing (themselves, or recorded by staff).
+    (S.PARTIALLY_CERTIFIED, S.CERTIFIED): frozenset({SYSTEM, REGISTRAR}) | _BUILDERS,
+    (S.APPEAL, S.CERTIFIED): frozenset({REGISTRAR}),  # rejected after a partial certificate: it stands, final
     (S.GAP_PLAN, S.CLOSED): frozenset({REGISTRAR}),  # nothing validated, or the candidate moves on
     **{(state, S.LAPSED): frozenset({SYSTEM}) for state in LAPSABLE},
     # Reopening a lapsed dossier returns it to the state it lapsed from (the service looks it up).
     **{(S.LAPSED, state): frozenset({CANDIDATE, COUNSELLOR, REGISTRAR}) for state in LAPSABLE},
-    **{(state, S.WITHDRAWN): frozenset({CANDIDATE, COUNSELLOR, REGISTRAR}) for state in OPEN},
+    # A dossier whose partial certificate is issued is not withdrawn: the candidate waives the window instead.
+    **{(state, S.WITHDRAWN): frozenset({CANDIDATE, COUNSELLOR, REGISTRAR}) for state in OPEN - {S.PARTIALLY_CERTIFIED}},
 }
 
 LABELS = {
@@ -106,6 +117,7 @@ LABELS = {
     S.DECIDED: N_("Décision rendue"),
     S.APPEAL: N_("Recours"),
     S.GAP_PLAN: N_("Parcours complémentaire"),
+    S.PARTIALLY_CERTIFIED: N_("Certificat partiel délivré"),
     S.CERTIFIED: N_("Certifié"),
     S.CLOSED: N_("Clos"),
     S.WITHDRAWN: N_("Retiré"),
@@ -132,6 +144,8 @@ NEXT_STEPS = {
     S.DECIDED: N_("Le jury a décidé."),
     S.APPEAL: N_("Votre recours est examiné."),
     S.GAP_PLAN: N_("Un parcours vous est proposé pour les blocs qui manquent."),
+    S.PARTIALLY_CERTIFIED: N_("Certificat partiel délivré : vous pouvez encore faire un recours pour les blocs "
+                              "non validés, jusqu'à la date indiquée."),
     S.CERTIFIED: N_("Félicitations : vos compétences sont certifiées."),
     S.CLOSED: N_("Le dossier est clos."),
     S.WITHDRAWN: N_("Le dossier a été retiré."),
@@ -147,7 +161,7 @@ STEPS = (
      frozenset({S.PORTFOLIO_IN_PROGRESS, S.PORTFOLIO_SUBMITTED, S.DESK_REVIEW, S.FLAGGED})),
     ("assessment", N_("Évaluation"), frozenset({S.ASSESSMENT_SCHEDULED, S.ASSESSED, S.MODERATION})),
     ("jury", N_("Jury"), frozenset({S.JURY, S.DECIDED, S.APPEAL, S.GAP_PLAN})),
-    ("certificate", N_("Certificat"), frozenset({S.CERTIFIED, S.CLOSED})),
+    ("certificate", N_("Certificat"), frozenset({S.PARTIALLY_CERTIFIED, S.CERTIFIED, S.CLOSED})),
 )
 
 
