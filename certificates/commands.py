@@ -15,7 +15,17 @@ from acquis.auth.models import Role, User
 from acquis.config import Settings, load_settings
 from acquis.errors import AcquisError, Invalid
 from acquis.i18n import N_, gettext
-from certificates import decisions, keys, keystore, public_documents, revocation, scanning, service, verification
+from certificates import (
+    decisions,
+    keys,
+    keystore,
+    public_documents,
+    reissue,
+    revocation,
+    scanning,
+    service,
+    verification,
+)
 from certificates.scanning import Presented
 from certificates.verify import TrustListInvalid
 
@@ -79,8 +89,7 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
             moment = keystore.parse_since(since)
         except AcquisError as error:
             fail(error.message)
-        key_command(lambda s, st: keystore.mark_compromised(s, kid, since=moment),
-                    lambda k: f"key {k.kid} is compromised since {keys.iso_utc(k.compromised_since)}")
+        key_command(lambda s, st: _compromised(s, kid, moment), _compromised_message)
 
     @keys_app.command("list")
     def keys_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
@@ -145,6 +154,25 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
             cert = service.revoke(session, number, reason=reason, by=None, settings=settings, public_reason=public)
             session.commit()
             typer.echo(f"revoked {cert.number}")
+
+    @certificates_app.command("reissue")
+    def certificates_reissue(
+        kid: Annotated[str | None, typer.Option("--key", help="this compromised key's certificates only")] = None,
+        by: Annotated[str | None, typer.Option("--by", help="registrar login (default: the only active one)")] = None,
+    ) -> None:
+        """Re-seal with the active key every certificate marked to re-issue (`acquis keys compromised`)."""
+        settings = load_settings()
+        with database(settings) as session:
+            issuer = _registrar(session, by, fail)
+            try:
+                pairs = [(cert.number, cert.holder_name) for cert in reissue.waiting(session, kid=kid)]
+                new = reissue.reissue(session, kid=kid, by=issuer, settings=settings)
+            except AcquisError as error:
+                fail(error.message)
+            session.commit()
+            for (old_number, holder), cert in zip(pairs, new, strict=True):
+                typer.echo(f"{old_number} -> {cert.number}  {holder}")
+            typer.echo(f"done: {len(new)} certificate(s) re-issued" if new else "nothing to re-issue")
 
     @certificates_app.command("publish")
     def certificates_publish() -> None:
@@ -215,6 +243,24 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
             fail(error.message)
         _report(outcome, as_json=as_json)
         raise typer.Exit(0 if outcome["verdict"] == "valid" else NOT_VALID)
+
+
+def _compromised(session: Session, kid: str, since: Any) -> tuple[Any, list[Any], bool]:
+    """Mark the key, then the certificates it sealed from that day on (to re-issue); and whether a key is left
+    to re-seal them with."""
+    key = keystore.mark_compromised(session, kid, since=since)
+    return key, reissue.mark(session, kid), reissue.can_reissue(session)
+
+
+def _compromised_message(outcome: tuple[Any, list[Any], bool]) -> str:
+    key, certificates, can_reissue = outcome
+    lines = [f"key {key.kid} is compromised since {keys.iso_utc(key.compromised_since)}",
+             f"{len(certificates)} certificate(s) it sealed since then no longer verify; marked to re-issue:"]
+    lines += [f"  {cert.number}  {cert.issued_on.isoformat()}  {cert.holder_name}" for cert in certificates]
+    if certificates:
+        step = "" if can_reissue else "acquis keys rotate, then "
+        lines.append(f"next: {step}acquis certificates reissue --key {key.kid}")
+    return "\n".join(lines)
 
 
 def _registrar(session: Session, login: str | None, fail: Fail) -> User:

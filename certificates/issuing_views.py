@@ -11,9 +11,10 @@ from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.web import render
 from assessors.labels import OUTCOME_LABELS
-from certificates import decisions, service
+from certificates import decisions, reissue, service
 from certificates.models import STATUS_LABELS
 from validation.dossiers import access
+from validation.dossiers.pages import day
 
 router = APIRouter()
 
@@ -27,7 +28,16 @@ def _panel(request: Request, session: Session, dossier_id: int, *, user: User) -
     shown = decisions.held_by(decisions.of_dossier(session, dossier_id), user)
     return {"dossier": dossier, "certificates": [service.summary(cert, settings=settings) for cert in shown],
             "can_issue": user.role in service.STAFF_ROLES and decisions.can_issue(session, dossier),
-            "STATUS_LABELS": STATUS_LABELS}
+            "STATUS_LABELS": STATUS_LABELS, "reissued": _reissued(session, dossier_id)}
+
+
+def _reissued(session: Session, dossier_id: int) -> list[dict[str, Any]]:
+    """The dossier's certificates re-issued after a key compromise, to hand over to the holder (shown to whoever
+    sees the dossier: the counsellor first). Numbers and dates only."""
+    everything = decisions.of_dossier(session, dossier_id)
+    return [{"old": old.number, "new": new.number, "on": new.issued_on.isoformat()}
+            for old in everything if reissue.was_reissued(old)
+            for new in everything if new.supersedes_id == old.id]
 
 
 @router.get("/dossiers/{dossier_id}/certificate", name="show_dossier_certificate")
@@ -44,6 +54,14 @@ def issue_dossier_certificate(request: Request, session: SessionDep, user: Regis
     return RedirectResponse(request.url_for("show_dossier", dossier_id=dossier_id), status_code=303)
 
 
+@router.post("/certificates/reissue", name="reissue_certificates")
+def reissue_certificates(request: Request, session: SessionDep, user: RegistrarDep) -> Response:
+    """Re-seal with the active key every certificate a compromised key sealed (marked by `acquis keys compromised`)."""
+    reissue.reissue(session, kid=None, by=user, settings=request.app.state.settings)
+    session.commit()
+    return RedirectResponse(request.url_for("list_certificates"), status_code=303)
+
+
 @router.get("/portal/dossiers/{dossier_id}/certificates", name="show_portal_certificates")
 def show_portal_certificates(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
     """The holder's certificates on their portal dossier page, with downloads and the share link."""
@@ -57,11 +75,11 @@ def show_pending_certificates(request: Request, session: SessionDep, user: Regis
                               total: int | None = None) -> Response:
     """Decided dossiers waiting for their certificate, with one button to issue them all; during a run,
     its progress (`issued` of `total`)."""
-    waiting = decisions.pending(session, framework_code=framework or None)
+    waiting = decisions.pending(session, framework_code=framework or None, settings=request.app.state.settings)
     everything = decisions.pending(session) if framework else waiting
     return render(request, "certificates/pending.html", pending=waiting, framework=framework or "", issued=issued,
                   total=max(total or 0, (issued or 0) + len(waiting)), frameworks=sorted({p.framework_code for p in
-                  everything}), batch=BATCH, OUTCOME_LABELS=OUTCOME_LABELS)
+                  everything}), batch=BATCH, OUTCOME_LABELS=OUTCOME_LABELS, day=day)
 
 
 @router.post("/certificates/issue/pending", name="issue_pending_certificates")

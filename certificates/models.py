@@ -129,6 +129,8 @@ class Certificate(SQLModel, table=True):
     # Whether verifiers by number may read the reason (fraud stays between the registry and the holder).
     revocation_reason_public: bool = False
     superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Sealed by a key compromised since that day: to re-issue with a sound key (certificates/reissue.py).
+    reissue_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     def validated_indices(self) -> tuple[int, ...]:
         return tuple(i for i, unit in enumerate(self.units) if unit.get("validated"))

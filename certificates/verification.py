@@ -14,7 +14,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import TooManyRequests
 from acquis.i18n import N_
-from certificates import credential, keystore, seal, service
+from certificates import credential, keystore, reissue, seal, service
 from certificates.models import Certificate, CertificateStatus, VerificationLog
 from certificates.scanning import Presented
 from certificates.verify import Revocation, result, verify_seal_text
@@ -23,7 +23,7 @@ from certificates.verify import Revocation, result, verify_seal_text
 NUMBER_LOOKUPS = 30
 NUMBER_WINDOW = timedelta(minutes=15)
 CHANNELS = ("page", "number", "upload", "api", "cli")
-WITHDRAWN_VERDICTS = ("revoked", "superseded")
+WITHDRAWN_VERDICTS = ("revoked", "superseded", "reissued")
 
 
 class TooManyLookups(TooManyRequests):
@@ -66,7 +66,9 @@ def verify_presented(session: Session, item: Presented, *, settings: Settings,
     revocation: Revocation | None = (lambda n: service.status_of(session, n)) if known else None
     outcome = credential.verify(item.document, trust, now=now, revocation=revocation,
                                 issuer_id=keystore.issuer_url(settings))
-    return outcome if known else _unissued(outcome, now)
+    if not known:
+        return _unissued(outcome, now)
+    return _reissued(outcome, service.find(session, number), now)
 
 
 def _verify(session: Session, text: str, cert: Certificate | None, *, settings: Settings,
@@ -75,7 +77,22 @@ def _verify(session: Session, text: str, cert: Certificate | None, *, settings: 
     outcome = verify_seal_text(text, trust, now=now, revocation=_revocation_for(session, cert))
     if cert is None:
         return _unissued(outcome, now)
-    return _with_titles(outcome, cert, settings=settings)
+    return _with_titles(_reissued(outcome, cert, now), cert, settings=settings)
+
+
+def _reissued(outcome: dict[str, Any], cert: Certificate | None, now: datetime) -> dict[str, Any]:
+    """A certificate re-issued because its key was compromised: "reissued" (ask the holder for the new one),
+    never only "invalid"; a withdrawn one its key no longer vouches for keeps its "revoked" or "superseded".
+    Only for a genuine signature: a garbled or forged one keeps its own verdict."""
+    if cert is None or cert.status == CertificateStatus.ISSUED or not outcome["checks"]["signature"]:
+        return outcome
+    if reissue.was_reissued(cert):
+        verdict = "reissued"
+    elif outcome["verdict"] == "invalid":
+        verdict = cert.status.value
+    else:
+        return outcome
+    return result(verdict, now, signature=True, issuer_key=outcome["checks"]["issuer_key"], revocation=False)
 
 
 def _unissued(outcome: dict[str, Any], now: datetime) -> dict[str, Any]:

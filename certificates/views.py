@@ -13,14 +13,14 @@ from acquis.auth.guard import RegistrarDep, UserDep
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.web import render
-from certificates import keystore, public_documents, revocation, scanning, service, verification
+from certificates import keystore, public_documents, reissue, revocation, scanning, service, verification
 from certificates.models import STATUS_LABELS, StatusList
 
 router = APIRouter()
 
 TRUST_LIST_PATH = "/.well-known/acquis/trust-list.json"
-VERDICT_TONES = {"valid": "ok", "revoked": "bad", "expired": "bad", "superseded": "bad", "invalid": "bad",
-                 "unknown-key": "bad", "malformed": "bad", "not-found": "bad"}
+VERDICT_TONES = {"valid": "ok", "revoked": "bad", "expired": "bad", "superseded": "bad", "reissued": "bad",
+                 "invalid": "bad", "unknown-key": "bad", "malformed": "bad", "not-found": "bad"}
 
 
 def tone(outcome: dict[str, Any]) -> str:
@@ -89,7 +89,9 @@ def verify_upload(request: Request, session: SessionDep, file: Annotated[UploadF
 def list_certificates(request: Request, session: SessionDep, user: RegistrarDep) -> Response:
     settings = request.app.state.settings
     rows = [service.summary(cert, settings=settings) for cert in service.all_certificates(session)]
-    return render(request, "certificates/list.html", certificates=rows, STATUS_LABELS=STATUS_LABELS)
+    return render(request, "certificates/list.html", certificates=rows, STATUS_LABELS=STATUS_LABELS,
+                  reissue_waiting=reissue.waiting(session), can_reissue=reissue.can_reissue(session),
+                  reissued=reissue.reissued(session))
 
 
 @router.get("/certificates/{number}.pdf", name="download_certificate_pdf")

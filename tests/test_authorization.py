@@ -115,6 +115,7 @@ GET  /certificates                                                       -    - 
 GET  /certificates/export/credentials.jsonl                              -    -     -     -    -    -     -   Y     Y
 GET  /certificates/issue/pending                                         -    -     -     -    -    -     -   Y     Y
 POST /certificates/issue/pending                                         -    -     -     -    -    -     -   Y     Y
+POST /certificates/reissue                                               -    -     -     -    -    -     -   Y     Y
 GET  /certificates/{number}                                              Y    Y     Y     Y    Y    Y     Y   Y     Y
 # A certificate: for its holder and the registry, public only through verification.
 GET  /certificates/{number}.pdf                                          -    Y     h     h    h    h     h   Y     Y
@@ -129,6 +130,8 @@ GET  /dossiers/{dossier_id}/admissibility                                -    - 
 POST /dossiers/{dossier_id}/admissibility                                -    -     -     -    -    -     -   Y     Y
 # The candidate appeals, or their counsellor for them; never the judges or the registry.
 POST /dossiers/{dossier_id}/appeal                                       -    Y     h     Y    h    -     -   -     -
+# Its written waiver: typed by the candidate or counsellor, or copied from paper by the registry.
+POST /dossiers/{dossier_id}/appeal-waiver                                -    Y     h     Y    h    -     -   Y     Y
 GET  /dossiers/{dossier_id}/assessment-panel                             -    -     -     Y    h    Y     Y   Y     Y
 GET  /dossiers/{dossier_id}/assignments                                  -    -     -     -    -    -     -   Y     Y
 POST /dossiers/{dossier_id}/assignments                                  -    -     -     -    -    -     -   Y     Y
@@ -221,6 +224,7 @@ FORMS = {
     "POST /candidates/{candidate_id}/work": {"country": "SA", "city": "Riyad", "employer": "Al-Bina",
                                              "job_title": "Maçon", "start_date": "2019-01-01", "tasks": "Murs"},
     "POST /dossiers/{dossier_id}/appeal": {"grounds": "La photo montre le geste de sécurité."},
+    "POST /dossiers/{dossier_id}/appeal-waiver": {"statement": "Je renonce au recours."},
     "POST /dossiers/{dossier_id}/evidence": {"kind": "photo_of_work", "description": "Mur"},
     "POST /dossiers/{dossier_id}/move": {"to": "withdrawn", "reason": "Reparti travailler à l'étranger."},
     "POST /evidence/{evidence_id}/verification": {"verification": "verified"},
