@@ -19,6 +19,7 @@ from acquis.config import Settings, load_settings, with_demo_passphrase
 from acquis.db import make_engine
 from acquis.errors import AcquisError
 from acquis.main import STORE_REFERENCES, create_app, metadata, scheduled_jobs
+from acquis.sms import commands as sms_commands
 from acquis.storage import Store
 from assessors import seed as assessor_seed
 from certificates import commands as certificate_commands
@@ -306,6 +307,7 @@ certificate_commands.register(app, database=database, fail=fail)
 dossier_commands.register(app, database=database, fail=fail)
 backup_commands.register(app, fail=fail, references=STORE_REFERENCES)
 jobs_commands.register(app, database=database, fail=fail, jobs_of=scheduled_jobs)
+sms_commands.register(app, database=database, fail=fail)
 
 
 def main() -> None:

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=7, ge=1)  # snapshots the nightly backup keeps
     metrics_token: str = ""  # bearer token for /metrics from elsewhere than the machine itself
     log_format: Literal["text", "json"] = "text"  # the server's log lines; json: one JSON object per line
+    # SMS through Kannel (acquis/sms/). No URL: messages wait in the outbox, listed on the SMS page (the demo).
+    sms_url: str = ""  # Kannel's sendsms, e.g. http://127.0.0.1:13013/cgi-bin/sendsms
+    sms_username: str = ""  # a sendsms-user of kannel.conf
+    sms_password: str = ""
+    sms_from: str = "ACQUIS"  # the sender shown on phones (the operator may impose its own)
+    # Protects /sms/incoming and /sms/delivery (empty: both always answer 403); URL-safe, as Kannel's URLs carry it.
+    sms_incoming_token: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$")
+    sms_quiet_hours: str = Field(default="21-7", pattern=r"^(off|([01]?[0-9]|2[0-3])-([01]?[0-9]|2[0-3]))$")
     # Set by `acquis serve --workers N` for its workers (prometheus_client's own variable, hence no prefix).
     prometheus_multiproc_dir: str = Field(default="", validation_alias="PROMETHEUS_MULTIPROC_DIR")
 

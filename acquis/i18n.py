@@ -57,6 +57,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def gettext_in(language: str, message: str) -> str:
+    """The message in a person's own language (a text message, a letter) when Acquis speaks it, else in French."""
+    return translations(language if language in LANGUAGES else DEFAULT).gettext(message)
+
+
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
     """The cookie's choice if valid, else the best of Accept-Language, else French."""
     if cookie in LANGUAGES:

@@ -17,6 +17,10 @@ from acquis.config import Settings
 from acquis.db import make_engine, make_read_engine
 from acquis.hosts import HostMiddleware
 from acquis.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
+from acquis.sms import jobs as sms_jobs
+from acquis.sms import models as sms_models
+from acquis.sms import sender as sms_sender
+from acquis.sms import views as sms_views
 from acquis.storage import References, Store
 from acquis.web import STATIC_DIR, ShellMiddleware, include_routers, install_error_handlers, make_templates
 from assessors import appeal_views as assessors_appeal_views
@@ -30,6 +34,7 @@ from assessors import moderation_views as assessors_moderation_views
 from assessors import registry_views as assessors_registry_views
 from assessors import scoring_views as assessors_scoring_views
 from certificates import api as certificates_api
+from certificates import carried as certificates_carried
 from certificates import issuing_views as certificates_issuing_views
 from certificates import jobs as certificate_jobs
 from certificates import models as certificate_models
@@ -37,9 +42,13 @@ from certificates import scanning as certificate_scanning
 from certificates import views as certificates_views
 from validation.dossiers import api as dossiers_api
 from validation.dossiers import candidate_views as dossiers_candidate_views
+from validation.dossiers import candidates as dossier_candidates
+from validation.dossiers import code_login_views as dossiers_code_login_views
 from validation.dossiers import evidence_views as dossiers_evidence_views
 from validation.dossiers import jobs as dossier_jobs
 from validation.dossiers import models as dossier_models
+from validation.dossiers import paper_code_views as dossiers_paper_code_views
+from validation.dossiers import paper_codes as dossier_paper_codes
 from validation.dossiers import portal as dossiers_portal
 from validation.dossiers import views as dossiers_views
 from validation.frameworks import api as frameworks_api
@@ -48,7 +57,8 @@ from validation.frameworks import reading as framework_reading
 from validation.frameworks import views as frameworks_views
 
 # The table modules, imported so SQLModel.metadata knows every table.
-TABLE_MODULES = (auth_models, audit, jobs, framework_models, certificate_models, dossier_models, assessor_models)
+TABLE_MODULES = (auth_models, audit, jobs, framework_models, certificate_models, dossier_models, assessor_models,
+                 sms_models, dossier_paper_codes)
 
 
 # The columns that name files of the store by their SHA-256: a file no row names is garbage.
@@ -87,7 +97,7 @@ def body_limits(settings: Settings) -> dict[str, int]:
 
 def scheduled_jobs(settings: Settings) -> list[jobs.Job]:
     """Every periodic job of every package, for the scheduler, the jobs page and `acquis jobs`."""
-    found = [dossier_jobs.LAPSE, assessor_jobs.APPEAL_WINDOWS, certificate_jobs.PUBLIC_DOCUMENTS]
+    found = [sms_jobs.SEND, dossier_jobs.LAPSE, assessor_jobs.APPEAL_WINDOWS, certificate_jobs.PUBLIC_DOCUMENTS]
     if settings.backup_dir is not None:
         found.append(jobs.nightly_backup(STORE_REFERENCES))
     return found
@@ -99,10 +109,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # that never committed: each worker clears what no live process holds before it serves.
     app.state.store.recover()
     scheduler = jobs.Scheduler(app.state.engine, app.state.settings, app.state.jobs)
+    urgent_sms = sms_sender.UrgentSender(app.state.engine, app.state.settings)
     if app.state.settings.jobs:  # ACQUIS_JOBS=off: cron runs `acquis jobs run NAME` instead
         scheduler.start()
+        if app.state.settings.sms_url:
+            urgent_sms.start()  # login codes go at once, not at the sms job's next run
     yield
     scheduler.stop()
+    urgent_sms.stop()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -123,6 +137,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates()
     app.state.store = Store(settings.data_dir / "files", references=store_references(app.state.read_engine))
     app.state.jobs = scheduled_jobs(settings)
+    app.state.held_units = certificates_carried.held_units  # intake lists the units already validated
+    app.state.phone_logins = dossier_candidates.login_for_phone  # the login page takes a candidate's phone
     metrics.watch_pools(app.state.engine, app.state.read_engine)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits)  # before anything reads the body
     app.add_middleware(ShellMiddleware)
@@ -131,10 +147,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     include_routers(app, certificates_issuing_views.router, certificates_views.router, certificates_api.router,
-                    views.router, auth_views.router, jobs_views.router, metrics.router)
+                    views.router, auth_views.router, jobs_views.router, metrics.router, sms_views.router)
     include_routers(app, frameworks_views.router, frameworks_api.router)
     include_routers(app, dossiers_candidate_views.router, dossiers_views.router, dossiers_evidence_views.router,
-                    dossiers_portal.router, dossiers_api.router)
+                    dossiers_portal.router, dossiers_api.router, dossiers_paper_code_views.router,
+                    dossiers_code_login_views.router)
     include_routers(app, assessors_registry_views.router, assessors_assignment_views.router,
                     assessors_desk_views.router, assessors_scoring_views.router, assessors_moderation_views.router,
                     assessors_jury_views.router, assessors_appeal_views.router)

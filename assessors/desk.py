@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from acquis import audit
 from acquis.auth.models import User
 from acquis.db import utcnow
-from acquis.errors import Invalid
+from acquis.errors import AcquisError, Invalid
 from acquis.i18n import N_
 from assessors import service
 from assessors.models import (
@@ -153,8 +153,15 @@ def plans(session: Session, dossier_id: int) -> dict[int, UnitPlan]:
                                                                       UnitPlan.round == current))}
 
 
+def can_plan(dossier: Dossier) -> bool:
+    """Whether `save_plan` takes a unit's plan for this dossier now (its forms are shown only then)."""
+    return dossier.status in PLANNING
+
+
 def save_plan(session: Session, dossier_id: int, unit_id: int, data: PlanInput, *, by: User) -> UnitPlan:
-    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS, statuses=PLANNING)
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS)
+    if not can_plan(dossier):
+        raise service.WrongStep()
     if unit_id not in {unit.id for unit in service.to_assess(session, dossier)}:
         raise UnitNotInDossier()
     row = plans(session, dossier_id).get(unit_id) or UnitPlan(dossier_id=dossier_id, unit_id=unit_id,
@@ -170,12 +177,22 @@ def save_plan(session: Session, dossier_id: int, unit_id: int, data: PlanInput, 
     return row
 
 
+def refusal_to_schedule(session: Session, dossier: Dossier) -> AcquisError | None:
+    """Why `schedule` refuses to schedule this dossier's assessment (None: it schedules it); the "schedule"
+    button is shown only when there is none."""
+    if dossier.status != S.DESK_REVIEW:
+        return service.WrongStep()
+    planned = plans(session, dossier.id)  # type: ignore[arg-type]
+    if any(unit.id not in planned for unit in service.to_assess(session, dossier)):
+        return PlanIncomplete()
+    return None
+
+
 def schedule(session: Session, dossier_id: int, *, by: User) -> Dossier:
     """Every unit to prove has its method: the assessment is scheduled and the convocation can be printed."""
-    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS, statuses=frozenset({S.DESK_REVIEW}))
-    planned = plans(session, dossier_id)
-    if any(unit.id not in planned for unit in service.to_assess(session, dossier)):
-        raise PlanIncomplete()
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS)
+    if refusal := refusal_to_schedule(session, dossier):
+        raise refusal
     dossiers.transition(session, dossier, S.ASSESSMENT_SCHEDULED, by=by)
     return dossier
 

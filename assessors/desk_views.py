@@ -14,9 +14,10 @@ from acquis.errors import AcquisError, Invalid
 from acquis.web import render
 from assessors import desk, moderation, pages, scoring, service
 from assessors.models import Method, PlanInput, Relevance, SessionInput
-from validation.dossiers import access, forms, work_history
+from validation.dossiers import access, forms, paper_code_views, work_history
 from validation.dossiers.forms import FormDep
 from validation.dossiers.models import AccessPurpose, Language
+from validation.dossiers.paper_codes import FormKind
 
 router = APIRouter()
 
@@ -35,7 +36,7 @@ def overview_context(session: Session, dossier_id: int, *, user: User, **extra: 
         results=scoring.results(session, dossier_id), sessions=desk.sessions(session, dossier_id),
         people={uid: u for uid, u in people.items() if u}, paper=scoring.pending_paper(session, dossier_id),
         moderations=moderation.history(session, dossier_id), methods=list(Method),
-        **extra)
+        can_plan=desk.can_plan(dossier), finish_refusal=scoring.refusal_to_finish(session, dossier), **extra)
 
 
 @router.get("/assessments/{dossier_id}", name="show_assessment")
@@ -108,6 +109,7 @@ def flag_dossier(request: Request, session: SessionDep, user: UserDep, dossier_i
 def plan_context(session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
     context = overview_context(session, dossier_id, user=user, **extra)
     context["languages"] = list(Language)
+    context["schedule_refusal"] = desk.refusal_to_schedule(session, context["dossier"])
     return context
 
 
@@ -164,8 +166,11 @@ def print_convocation(request: Request, session: SessionDep, user: UserDep, doss
         dossier = service.get_dossier(session, dossier_id)
     else:
         dossier, _ = service.require(session, dossier_id, user=user, purposes=ASSESS)
+    paper = paper_code_views.printed(request, FormKind.CONVOCATION, candidate_id=dossier.candidate_id,
+                                     dossier_id=dossier_id, user=user)
     return render(request, "assessors/convocation.html", **pages.dossier_context(
-        session, dossier, units=service.to_assess(session, dossier), plans=desk.plans(session, dossier_id)))
+        session, dossier, units=service.to_assess(session, dossier), plans=desk.plans(session, dossier_id),
+        paper=paper))
 
 
 @router.post("/assessments/{dossier_id}/finish", name="finish_assessment")

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from acquis import audit
 from acquis.auth.models import User
-from acquis.errors import Conflict, Forbidden, Invalid, NotFound
+from acquis.errors import AcquisError, Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_, gettext
 from assessors import gaps, moderation, registry, rules, scoring, service
 from assessors.models import Assignment, Declaration, GapPlan, JuryDecision, JuryVote, UnitResult, ValidatedUnit
@@ -18,6 +18,7 @@ from assessors.rules import Outcome
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import AccessPurpose, Dossier
 from validation.dossiers.status import DossierStatus
+from validation.frameworks import equivalence
 from validation.frameworks.models import FrameworkUnit
 
 S = DossierStatus
@@ -104,19 +105,31 @@ def vote(session: Session, dossier_id: int, *, choices: dict[int, bool], by: Use
     return choices
 
 
+def refusal_to_decide(session: Session, dossier: Dossier, assignment: Assignment, *, today: date) -> AcquisError | None:
+    """Why `decide` refuses this member's decision whatever its reasons (None: it records it); the decision
+    form is shown only when there is none."""
+    if dossier.status != S.JURY:
+        return service.WrongStep()
+    if not assignment.president:
+        return PresidentOnly()
+    if found := problems(session, dossier, today=today):
+        return JuryIncomplete(" ".join(found))
+    units = {u.id for u in service.to_assess(session, dossier)}
+    cast = votes(session, dossier.id)  # type: ignore[arg-type]
+    if any(set(cast.get(a.user_id, {})) != units for a in members(session, dossier.id)):  # type: ignore[arg-type]
+        return JuryIncomplete(gettext("Chaque membre doit voter sur chaque bloc."))
+    return None
+
+
 def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by: User, today: date) -> JuryDecision:
     """The president records the decision once every member has voted on every unit."""
     dossier, assignment = service.require(session, dossier_id, user=by, purposes=JURY, statuses=frozenset({S.JURY}))
-    if not assignment.president:
-        raise PresidentOnly()
+    if refusal := refusal_to_decide(session, dossier, assignment, today=today):
+        raise refusal
     if not reasons.strip():
         raise ReasonsRequired()
-    if found := problems(session, dossier, today=today):
-        raise JuryIncomplete(" ".join(found))
     people, cast = members(session, dossier_id), votes(session, dossier_id)
     units = service.to_assess(session, dossier)
-    if any(set(cast.get(a.user_id, {})) != {u.id for u in units} for a in people):
-        raise JuryIncomplete(gettext("Chaque membre doit voter sur chaque bloc."))
     unit_rows = _unit_rows(session, dossier, units, people, cast)
     validated = {row["code"] for row in unit_rows if row["validated"]}
     framework = service.framework(session, dossier)
@@ -189,13 +202,22 @@ def _member_rows(session: Session, people: list[Assignment], code: str, today: d
 
 def _keep_validated(session: Session, dossier: Dossier, decision: JuryDecision, rows: list[dict[str, Any]],
                     code: str) -> None:
-    held = {v.unit_code for v in session.exec(select(ValidatedUnit).where(
+    """One row per unit code the candidate holds; a unit validated again on a version where it is another
+    competence (validation/frameworks/equivalence.py) takes the row over, so later versions carry the newer one."""
+    held = {v.unit_code: v for v in session.exec(select(ValidatedUnit).where(
         ValidatedUnit.candidate_id == dossier.candidate_id, ValidatedUnit.framework_code == code))}
-    for row in rows:
-        if row["validated"] and row["code"] not in held:
-            session.add(ValidatedUnit(candidate_id=dossier.candidate_id, framework_code=code, unit_code=row["code"],
-                                      unit_id=row["unit_id"], decision_id=decision.id,  # type: ignore[arg-type]
-                                      validated_on=decision.decided_on))
+    fresh = [row for row in rows if row["validated"] and not row.get("carried")]
+    same = equivalence.same_competence(session, [(held[row["code"]].unit_id, row["unit_id"])
+                                                 for row in fresh if row["code"] in held])
+    for row in fresh:
+        before = held.get(row["code"])
+        if before is not None and (before.unit_id, row["unit_id"]) in same:
+            continue
+        kept = before or ValidatedUnit(candidate_id=dossier.candidate_id, framework_code=code, unit_code=row["code"],
+                                       unit_id=row["unit_id"], decision_id=decision.id,  # type: ignore[arg-type]
+                                       validated_on=decision.decided_on)
+        kept.unit_id, kept.decision_id, kept.validated_on = row["unit_id"], decision.id, decision.decided_on  # type: ignore[assignment]
+        session.add(kept)
     session.flush()
 
 
@@ -229,6 +251,8 @@ class CertificateFacts:
     evidence_kinds: tuple[str, ...]
     assessment_methods: tuple[str, ...]
     superseded: bool
+    # Units carried from an earlier decision: (unit id, that decision's id, the day it validated them).
+    carried: tuple[tuple[int, int, date], ...] = ()
 
 
 def decision_for_certificate(session: Session, decision_id: int) -> CertificateFacts:
@@ -249,4 +273,20 @@ def decision_for_certificate(session: Session, decision_id: int) -> CertificateF
         validated_unit_ids=tuple(validated), outcome=decision.outcome.value, decision_date=decision.decided_on,
         evidence_kinds=tuple(sorted({k for row in kept for k in row["evidence_kinds"]})),
         assessment_methods=tuple(sorted({m for row in kept for m in row["methods"]})),
-        superseded=decision.superseded_at is not None)
+        superseded=decision.superseded_at is not None,
+        carried=tuple((row["unit_id"], row["trace"]["decision"], date.fromisoformat(row["trace"]["validated_on"]))
+                      for row in kept if row.get("carried") and row["trace"].get("rule") == "carried"))
+
+
+def withdraw_validated(session: Session, decision_id: int, *, by: User | None) -> list[str]:
+    """The units this decision validated no longer count as held (its certificate was revoked: fraud or error):
+    a later dossier assesses them again. A unit validated again by a later decision keeps that one."""
+    rows = list(session.exec(select(ValidatedUnit).where(ValidatedUnit.decision_id == decision_id)))
+    for row in rows:
+        session.delete(row)
+    codes = sorted(row.unit_code for row in rows)
+    if codes:
+        audit.record(session, actor=by, action="validated_units.withdrawn", entity_type="jury_decision",
+                     entity_id=decision_id, detail={"units": codes})
+    session.flush()
+    return codes

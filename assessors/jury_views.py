@@ -31,6 +31,7 @@ def jury_context(session: Session, dossier_id: int, *, user: User, **extra: Any)
         results=scoring.results(session, dossier_id), members=people, mine=mine, votes=jury.votes(session, dossier_id),
         names={a.user_id: u.name for a in people if (u := session.get(User, a.user_id))},
         problems=jury.problems(session, dossier, today=pages.today()),
+        decide_refusal=jury.refusal_to_decide(session, dossier, mine, today=pages.today()),
         moderations=moderation.history(session, dossier_id), decision=jury.latest(session, dossier_id), **extra)
 
 

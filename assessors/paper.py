@@ -8,13 +8,13 @@ from sqlmodel import Session
 from acquis import audit
 from acquis.auth.models import User
 from acquis.db import utcnow
-from acquis.errors import Conflict, Invalid, NotFound
+from acquis.errors import AcquisError, Conflict, Invalid, NotFound
 from acquis.i18n import N_
 from assessors import desk, scoring, service
 from assessors.models import CriterionJudgement, PaperChecklist, Source
 from assessors.rules import Verdict
 from validation.dossiers.access import SEE_ALL
-from validation.dossiers.models import AccessPurpose
+from validation.dossiers.models import AccessPurpose, Dossier
 
 ASSESS = (AccessPurpose.ASSESS,)
 # The second person: the registrar, or anyone else assigned to the dossier (a moderator, say).
@@ -38,7 +38,9 @@ class ChecklistIncomplete(Invalid):
 def key_in(session: Session, dossier_id: int, unit_id: int, *, session_id: int, verdicts: dict[int, Verdict],
            comment: str, by: User) -> PaperChecklist:
     """Record what the paper says, for one unit and the session it was filled in; nothing counts yet."""
-    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS, statuses=scoring.SCORING)
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS)
+    if not scoring.can_judge(dossier):
+        raise service.WrongStep()
     unit = next((u for u in service.to_assess(session, dossier) if u.id == unit_id), None)
     sitting = next((s for s in desk.sessions(session, dossier_id) if s.id == session_id), None)
     if unit is None or sitting is None or unit_id not in sitting.unit_ids:
@@ -65,15 +67,23 @@ def get(session: Session, checklist_id: int, *, user: User) -> PaperChecklist:
     return row
 
 
+def refusal_to_confirm(row: PaperChecklist, dossier: Dossier, *, user: User) -> AcquisError | None:
+    """Why `confirm` refuses this user the checklist (None: it confirms it); its "confirm" form is shown only
+    when there is none."""
+    if row.keyed_by_id == user.id:
+        return SecondPersonRequired()
+    if not scoring.can_judge(dossier):
+        return service.WrongStep()
+    return None
+
+
 def confirm(session: Session, checklist_id: int, *, by: User, today: date) -> PaperChecklist:
     """A second person confirms the keyed checklist: its verdicts become the criteria's judgements,
     citing the session, and the unit is computed again."""
     row = get(session, checklist_id, user=by)
-    if row.keyed_by_id == by.id:
-        raise SecondPersonRequired()
     dossier = service.get_dossier(session, row.dossier_id)
-    if dossier.status not in scoring.SCORING:
-        raise service.WrongStep()
+    if refusal := refusal_to_confirm(row, dossier, user=by):
+        raise refusal
     saved = scoring.judgements(session, row.dossier_id, unit_id=row.unit_id)
     for criterion_id, verdict in row.verdicts.items():
         judgement = saved.get(int(criterion_id)) or CriterionJudgement(

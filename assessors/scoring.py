@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from acquis import audit
 from acquis.auth.models import User
 from acquis.db import utcnow
-from acquis.errors import Conflict, Invalid
+from acquis.errors import AcquisError, Conflict, Invalid
 from acquis.i18n import N_, gettext
 from assessors import desk, rules, service
 from assessors.models import (
@@ -107,6 +107,11 @@ def unit_to_assess(session: Session, dossier: Dossier, unit_id: int) -> Framewor
     return unit
 
 
+def can_judge(dossier: Dossier) -> bool:
+    """Whether `save` takes a criterion's judgement for this dossier now (its forms are shown only then)."""
+    return dossier.status in SCORING
+
+
 def save(session: Session, dossier_id: int, criterion_id: int, data: JudgementInput, *, by: User,
          today: date) -> CriterionJudgement:
     """Save one criterion's judgement (verdict, evidence cited, comment) and recompute its unit.
@@ -114,7 +119,9 @@ def save(session: Session, dossier_id: int, criterion_id: int, data: JudgementIn
     `data.version` is the version the assessor's page showed: if another person saved since, the save
     is refused (StaleJudgement) and the page shows the current state instead.
     """
-    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS, statuses=SCORING)
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS)
+    if not can_judge(dossier):
+        raise service.WrongStep()
     criterion = get_criterion(session, criterion_id)
     unit = unit_to_assess(session, dossier, criterion.unit_id)
     _check_sources(session, dossier, unit, data.evidence_ids, data.session_ids)
@@ -223,16 +230,26 @@ def pending_paper(session: Session, dossier_id: int) -> list[PaperChecklist]:
         col(PaperChecklist.confirmed_at).is_(None))))
 
 
+def refusal_to_finish(session: Session, dossier: Dossier) -> AcquisError | None:
+    """Why `finish` refuses to end this dossier's scoring (None: it ends it); the assessor's "finish" button is
+    shown only when there is none, the reason in its place otherwise."""
+    if dossier.status not in SCORING:
+        return service.WrongStep()
+    if pending_paper(session, dossier.id):  # type: ignore[arg-type]
+        return NotAllJudged(gettext("Une fiche papier attend encore la confirmation d'une deuxième personne."))
+    saved = judgements(session, dossier.id)  # type: ignore[arg-type]
+    for unit in service.to_assess(session, dossier):
+        if any(c.id not in saved or saved[c.id].verdict is None for c in criteria_of(session, unit.id)):  # type: ignore[arg-type]
+            return NotAllJudged()
+    return None
+
+
 def finish(session: Session, dossier_id: int, *, by: User, today: date) -> dict[int, UnitResult]:
     """Every criterion judged and every paper checklist confirmed: compute every unit as of today and
     mark the dossier assessed (moderation.route then sends it to a moderator or to the jury)."""
     dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS, statuses=SCORING)
-    if pending_paper(session, dossier_id):
-        raise NotAllJudged(gettext("Une fiche papier attend encore la confirmation d'une deuxième personne."))
-    saved = judgements(session, dossier_id)
-    for unit in service.to_assess(session, dossier):
-        if any(c.id not in saved or saved[c.id].verdict is None for c in criteria_of(session, unit.id)):  # type: ignore[arg-type]
-            raise NotAllJudged()
+    if refusal := refusal_to_finish(session, dossier):
+        raise refusal
     for unit in service.to_assess(session, dossier):
         compute(session, dossier, unit, as_of=today)
     carry(session, dossier)

@@ -15,9 +15,10 @@ from acquis.web import render
 from assessors import desk, moderation, pages, paper, scoring, service
 from assessors.models import DossierAssessment, JudgementInput
 from assessors.rules import Verdict
-from validation.dossiers import access, work_history
+from validation.dossiers import access, paper_code_views, work_history
 from validation.dossiers.forms import FormDep
 from validation.dossiers.models import AccessPurpose
+from validation.dossiers.paper_codes import FormKind
 
 router = APIRouter()
 
@@ -32,7 +33,7 @@ def screen_context(session: Session, dossier_id: int, unit_id: int, *, user: Use
     unit = scoring.unit_to_assess(session, dossier, unit_id)
     return pages.dossier_context(session, dossier, sheet=scoring.sheet(session, dossier, unit), unit=unit,
                                  verdicts=list(Verdict), jobs=work_history.timeline(session, dossier.candidate_id),
-                                 **extra)
+                                 can_judge=scoring.can_judge(dossier), **extra)
 
 
 @router.get("/assessments/{dossier_id}/units/{unit_id}", name="show_unit_scoring")
@@ -87,7 +88,10 @@ def _refused(request: Request, session: Session, dossier_id: int, criterion_id: 
 
 @router.get("/assessments/{dossier_id}/units/{unit_id}/checklist", name="print_checklist")
 def print_checklist(request: Request, session: SessionDep, user: UserDep, dossier_id: int, unit_id: int) -> Response:
-    return render(request, "assessors/checklist.html", **screen_context(session, dossier_id, unit_id, user=user))
+    context = screen_context(session, dossier_id, unit_id, user=user)
+    paper = paper_code_views.printed(request, FormKind.CHECKLIST, candidate_id=context["dossier"].candidate_id,
+                                     dossier_id=dossier_id, target_id=unit_id, user=user)
+    return render(request, "assessors/checklist.html", paper=paper, **context)
 
 
 def paper_context(session: Session, dossier_id: int, unit_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
@@ -128,7 +132,8 @@ def _paper_page(request: Request, session: Session, checklist_id: int, *, user: 
     unit = next(u for u in service.units(session, dossier) if u.id == row.unit_id)
     return render(request, "assessors/paper.html", status_code=status_code, **pages.dossier_context(
         session, dossier, checklist=row, unit=unit, criteria=scoring.criteria_of(session, unit.id),  # type: ignore[arg-type]
-        keyed_by=session.get(User, row.keyed_by_id) if row.keyed_by_id else None, **extra))
+        keyed_by=session.get(User, row.keyed_by_id) if row.keyed_by_id else None,
+        confirm_refusal=paper.refusal_to_confirm(row, dossier, user=user), **extra))
 
 
 @router.get("/paper/{checklist_id}", name="show_paper")

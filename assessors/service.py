@@ -11,6 +11,7 @@ from validation.dossiers import service as dossiers
 from validation.dossiers.access import DossierNotFound
 from validation.dossiers.models import AccessPurpose, Dossier
 from validation.dossiers.status import DossierStatus
+from validation.frameworks import equivalence
 from validation.frameworks.models import Framework, FrameworkUnit
 
 S = DossierStatus
@@ -75,22 +76,39 @@ def framework(session: Session, dossier: Dossier) -> Framework:
 
 
 def units(session: Session, dossier: Dossier) -> list[FrameworkUnit]:
-    return dossiers.units(session, dossier.id)  # type: ignore[arg-type]
+    """The dossier's units, in the framework's order: those it targets and those it carries from an earlier
+    decision (a dossier opened at the desk does not target the units the candidate already holds)."""
+    held = carried(session, dossier)
+    targeted = {unit.id for unit in dossiers.units(session, dossier.id)}  # type: ignore[arg-type]
+    return [unit for unit in dossiers.framework_units(session, dossier.framework_id)
+            if unit.id in targeted or unit.code in held]
+
+
+def held(session: Session, candidate_id: int, framework: Framework, *,
+         dossier: Dossier | None = None) -> dict[str, ValidatedUnit]:
+    """Units of this framework version the candidate already holds from an earlier decision, by unit code:
+    validated on this version or on another version of the framework where the unit is the same competence
+    (validation/frameworks/equivalence.py). `dossier`: the one asking; only decisions before it count, those of
+    dossiers opened before it and its own earlier rounds (an upheld appeal keeps what was validated)."""
+    current = round_of(session, dossier.id) if dossier is not None else None  # type: ignore[arg-type]
+    rows = session.exec(select(ValidatedUnit, JuryDecision).join(
+        JuryDecision, col(JuryDecision.id) == ValidatedUnit.decision_id).where(
+        ValidatedUnit.candidate_id == candidate_id, ValidatedUnit.framework_code == framework.code))
+    earlier = [unit for unit, decision in rows if dossier is None or decision.dossier_id < dossier.id  # type: ignore[operator]
+               or (decision.dossier_id == dossier.id and decision.round < current)]  # type: ignore[operator]
+    here: dict[str, int] = {unit.code: unit.id for unit in dossiers.framework_units(session, framework.id)}  # type: ignore[arg-type,misc]
+    pairs = {unit.unit_code: (unit.unit_id, here[unit.unit_code]) for unit in earlier if unit.unit_code in here}
+    same = equivalence.same_competence(session, pairs.values())
+    return {unit.unit_code: unit for unit in earlier if pairs.get(unit.unit_code) in same}
 
 
 def carried(session: Session, dossier: Dossier) -> dict[str, ValidatedUnit]:
-    """Units of this framework the candidate already holds from an earlier decision, by unit code:
-    they are kept for good and not assessed again."""
-    code = framework(session, dossier).code
-    current = round_of(session, dossier.id)  # type: ignore[arg-type]
-    rows = session.exec(select(ValidatedUnit, JuryDecision).join(
-        JuryDecision, col(JuryDecision.id) == ValidatedUnit.decision_id).where(
-        ValidatedUnit.candidate_id == dossier.candidate_id, ValidatedUnit.framework_code == code))
-    return {unit.unit_code: unit for unit, decision in rows
-            if not (decision.dossier_id == dossier.id and decision.round == current)}
+    """Units the dossier carries from an earlier decision, by unit code: they are kept for good and not
+    assessed again."""
+    return held(session, dossier.candidate_id, framework(session, dossier), dossier=dossier)
 
 
 def to_assess(session: Session, dossier: Dossier) -> list[FrameworkUnit]:
     """The dossier's units still to prove (those not carried from an earlier decision)."""
-    held = carried(session, dossier)
-    return [unit for unit in units(session, dossier) if unit.code not in held]
+    kept = carried(session, dossier)
+    return [unit for unit in dossiers.units(session, dossier.id) if unit.code not in kept]  # type: ignore[arg-type]

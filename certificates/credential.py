@@ -1,6 +1,7 @@
 """The certificate as an Open Badges 3.0 / VC 2.0 credential: building, signing, verifying."""
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from certificates.verify import Revocation, result, revocation_status, trusted_k
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 ISCO_URL = "http://data.europa.eu/esco/isco/C{code}"
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Failures of the proof that mean "this is not a credential we can read", as opposed to a forgery.
 _MALFORMED = {"malformed-credential", "unsupported-context", "malformed-proof", "unsupported-cryptosuite",
               "unsupported-proof-option", "wrong-proof-purpose", "context-mismatch"}
@@ -79,10 +81,7 @@ def build(
                     for index, unit in validated
                 ],
             },
-            "result": [
-                {"type": ["Result"], "resultDescription": f"{achievement}#unit-{index}", "status": "Completed"}
-                for index, _unit in validated
-            ],
+            "result": [_result(f"{achievement}#unit-{index}", unit, base) for index, unit in validated],
         },
         "evidence": [
             {"type": ["Evidence"], "name": kind, "genre": "evidence-kind"} for kind in cert.evidence_kinds
@@ -105,6 +104,26 @@ def build(
     return credential
 
 
+def _result(description: str, unit: dict[str, Any], base: str) -> dict[str, Any]:
+    """A validated unit's result; one carried from an earlier decision is aligned with the certificate that
+    attests it (OB 3.0 Result.alignment, target type ceterms:Credential)."""
+    found: dict[str, Any] = {"type": ["Result"], "resultDescription": description, "status": "Completed"}
+    if unit.get("carried_on"):
+        number = unit.get("carried_certificate")
+        target = {"type": ["Alignment"], "targetType": "ceterms:Credential", "targetName": _origin(unit),
+                  "targetDescription": _origin(unit), "targetUrl": credential_id(base, number) if number else base}
+        found["alignment"] = [target | ({"targetCode": number} if number else {})]
+    return found
+
+
+def _origin(unit: dict[str, Any]) -> str:
+    """Where a carried unit comes from, French then English, with the ISO date (certificate_view reads it back)."""
+    day, number = unit["carried_on"], unit.get("carried_certificate")
+    if number:
+        return f"validée le {day}, certificat {number} / validated on {day}, certificate {number}"
+    return f"validée le {day} / validated on {day}"
+
+
 def _identity(kind: str, value: str) -> dict[str, Any]:
     # OB 3.0 IdentityObject in the clear (hashed false): the holder's name, never an ID number.
     return {"type": "IdentityObject", "identityType": kind, "hashed": False, "identityHash": value}
@@ -122,7 +141,8 @@ def _description(cert: Certificate, *, full: bool) -> str:
 
 def _criteria(cert: Certificate, *, full: bool) -> str:
     day = cert.decision_date.isoformat()
-    units = "\n".join(f"- {_both(unit['title_fr'], unit.get('title_en'))}" for unit in cert.validated_units())
+    units = "\n".join(f"- {_both(unit['title_fr'], unit.get('title_en'))}"
+                      + (f" ({_origin(unit)})" if unit.get("carried_on") else "") for unit in cert.validated_units())
     return (f"Décision du jury du {day} ({'validation complète' if full else 'validation partielle'}) / "
             f"Jury decision of {day} ({'full' if full else 'partial'} validation).\n{units}")
 
@@ -227,10 +247,12 @@ def certificate_view(doc: dict[str, Any]) -> dict[str, Any]:
     identities = {item.get("identityType"): item.get("identityHash") for item in subject.get("identifier") or []
                   if isinstance(item, dict)}
     units = []
+    origins = _origins(subject)
     for description in achievement.get("resultDescription") or []:
         index = str(description.get("id", "")).rpartition("#unit-")[2]
         if index.isdigit():
-            units.append({"index": int(index), "title": description.get("name")})
+            units.append({"index": int(index), "title": description.get("name"),
+                          "origin": origins.get(str(description.get("id")))})
     issued = _moment(doc.get("validFrom"))
     until = _moment(doc.get("validUntil"))
     version = str(achievement.get("version", ""))
@@ -243,11 +265,26 @@ def certificate_view(doc: dict[str, Any]) -> dict[str, Any]:
         "qualification_title": achievement.get("name"),
         "units": [unit["index"] for unit in units],
         "unit_titles": [unit["title"] for unit in units],
+        "unit_origins": [unit["origin"] for unit in units],
         "decision": "full" if achievement.get("achievementType") == "Certificate" else "partial",
         "issued_on": issued.date().isoformat() if issued else None,
         "issued_at": keys.iso_utc(issued) if issued else None,
         "expires_on": until.date().isoformat() if until else None,
     }
+
+
+def _origins(subject: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per unit result, the earlier certificate it is carried from (see _result): its date and number."""
+    found = {}
+    for item in subject.get("result") or []:
+        aligned = item.get("alignment") if isinstance(item, dict) else None
+        target = aligned[0] if isinstance(aligned, list) and aligned and isinstance(aligned[0], dict) else None
+        if target is None or target.get("targetType") != "ceterms:Credential":
+            continue
+        day = _ISO_DAY.search(str(target.get("targetDescription", "")))
+        found[str(item.get("resultDescription"))] = {"validated_on": day.group(0) if day else None,
+                                                     "certificate": target.get("targetCode") or None}
+    return found
 
 
 def is_credential_json(data: bytes) -> bool:

@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -72,8 +73,9 @@ def request_for(session: Session, decision_id: int, *, settings: Settings) -> Is
     assert dossier is not None and framework is not None  # the decision's foreign keys
     candidate = dossiers.candidate_of(session, dossier)
     validated = set(facts.validated_unit_ids)
+    carried = {unit_id: (decision, day) for unit_id, decision, day in facts.carried}
     units = [UnitSnapshot(code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en,
-                          validated=unit.id in validated)
+                          validated=unit.id in validated, **_origin(session, unit.code, carried.get(unit.id)))  # type: ignore[arg-type]
              for unit in dossiers.framework_units(session, facts.framework_id)]
     return IssueRequest.model_validate({
         "decision_ref": decision_ref(decision_id), "holder_name": facts.holder_name, "birth_date": facts.birth_date,
@@ -84,6 +86,13 @@ def request_for(session: Session, decision_id: int, *, settings: Settings) -> Is
         "expires_on": expiry(facts.decision_date, years=settings.certificate_validity_years),
         "evidence_kinds": list(facts.evidence_kinds), "assessment_methods": list(facts.assessment_methods),
     })
+
+
+def _origin(session: Session, code: str, earlier: tuple[int, date] | None) -> dict[str, Any]:
+    """A unit carried from an earlier decision: the day it was validated and the certificate that attests it."""
+    if earlier is None:
+        return {}
+    return {"carried_on": earlier[1], "carried_certificate": certificate_of(session, earlier[0], code)}
 
 
 def expiry(decided_on: date, *, years: int) -> date | None:
@@ -208,6 +217,20 @@ def of_dossier(session: Session, dossier_id: int) -> list[Certificate]:
         return []
     return list(session.exec(select(Certificate).where(col(Certificate.decision_ref).in_(refs))
                              .order_by(col(Certificate.issued_at), col(Certificate.id))))
+
+
+def certificate_of(session: Session, decision_id: int, unit_code: str) -> str | None:
+    """The number of the certificate that attests this unit from that decision: the newest of its dossier's
+    certificates validating the unit (a correction, or the certificate of a decision after an appeal, replaces
+    the first one); never a revoked one. None before any is issued."""
+    decision = session.get(JuryDecision, decision_id)
+    if decision is None:
+        return None
+    found = [cert for cert in of_dossier(session, decision.dossier_id)
+             if cert.status != CertificateStatus.REVOKED
+             and any(unit["code"] == unit_code and unit.get("validated") for unit in cert.units)]
+    standing = [cert for cert in found if cert.status == CertificateStatus.ISSUED] or found
+    return standing[-1].number if standing else None
 
 
 def credentials_jsonl(session: Session, *, framework_code: str | None = None) -> Iterator[str]:

@@ -161,6 +161,16 @@ class UnitSnapshot(SQLModel):
     title_fr: str = Field(min_length=1, max_length=2000)
     title_en: str | None = Field(default=None, max_length=2000)
     validated: bool
+    # Validated by an earlier decision and carried into this one: that day, and the certificate attesting it.
+    carried_on: date | None = None
+    carried_certificate: str | None = Field(default=None, max_length=60)
+
+    def stored(self) -> dict[str, Any]:
+        """As Certificate.units keeps it (JSON); a unit validated by this decision keeps the older shape."""
+        data = self.model_dump(mode="json")
+        if self.carried_on is None:
+            del data["carried_on"], data["carried_certificate"]
+        return data
 
 
 class IssueRequest(SQLModel):
@@ -205,6 +215,8 @@ class IssueRequest(SQLModel):
             raise ValueError("unit codes are unique within a framework version")
         if not any(unit.validated for unit in self.units):
             raise ValueError("a certificate validates at least one unit")
+        if any(unit.carried_on is not None and not unit.validated for unit in self.units):
+            raise ValueError("a unit carried from an earlier decision is validated")
         if self.expires_on is not None and self.expires_on < self.decision_date:
             raise ValueError("a certificate cannot expire before its decision")
         return self

@@ -15,10 +15,9 @@ from functools import cache
 import jinja2
 from babel.dates import format_date
 
-from acquis import i18n
+from acquis import i18n, qr
 from acquis.pdf import PdfAttachment, render_pdf
 from acquis.web import TEMPLATES_DIR, make_templates
-from certificates import qr
 
 STYLESHEET = TEMPLATES_DIR / "certificates" / "pdf.css"
 # Below this many PDFs, starting worker processes costs more than it saves.
@@ -49,6 +48,8 @@ class PdfContent:
     qr_text: str
     verify_url: str
     credential_json: str
+    # Per validated unit: (day, certificate number) when carried from an earlier decision, else None.
+    origins: tuple[tuple[date, str | None] | None, ...] = ()
 
 
 @cache
@@ -64,7 +65,10 @@ def _side(content: PdfContent, lang: str) -> str:
             c=content, lang=lang, day=lambda d: format_date(d, format="long", locale=lang) if d else "",
             qualification=content.qualification_en if lang == "en" and content.qualification_en
             else content.qualification_fr,
-            units=[en if lang == "en" and en else fr for fr, en in content.units],
+            units=[(en if lang == "en" and en else fr, origin)
+                   for (fr, en), origin in zip(content.units, content.origins or [None] * len(content.units),
+                                               strict=True)],
+            carried=any(content.origins),
             issuer=content.issuer_en if lang == "en" else content.issuer_fr,
         )
     finally:

@@ -2,17 +2,22 @@
 
 from sqlmodel import Session, col, select
 
-from acquis import audit
+from acquis import audit, i18n
 from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict
 from acquis.i18n import N_
+from acquis.sms import outbox
 from certificates import keystore, service
 from certificates.models import Certificate, CertificateStatus, IssueRequest, KeyStatus
 from certificates.verify import utc_day
+from validation.dossiers.models import Candidate
 
 REASON = "issuer key compromised: re-issued with a sound key"
+# The holder's text message (at most two parts: tests/test_reissue.py counts them in every language).
+NOTICE = N_("Acquis : votre certificat %(old)s a été remplacé par un nouveau, numéro %(new)s. L'ancien n'est "
+            "plus valable. Téléchargez le nouveau sur votre espace Acquis ou demandez-le au bureau.")
 
 
 class NoKeyToReissue(Conflict):
@@ -65,8 +70,23 @@ def reissue(session: Session, *, kid: str | None, by: User | None, settings: Set
     old = waiting(session, kid=kid)
     if old and not can_reissue(session):
         raise NoKeyToReissue()
-    return [service.correct(session, cert.number, _request(cert), reason=REASON, by=by, settings=settings)
-            for cert in old]
+    replacements = []
+    for cert in old:
+        replacement = service.correct(session, cert.number, _request(cert), reason=REASON, by=by, settings=settings)
+        _tell_holder(session, cert, replacement)
+        replacements.append(replacement)
+    return replacements
+
+
+def _tell_holder(session: Session, old: Certificate, new: Certificate) -> None:
+    """A text message to the holder, in their language, with the transaction (once per re-issued certificate)."""
+    holder = session.exec(select(Candidate).where(Candidate.user_id == new.holder_user_id)).first() \
+        if new.holder_user_id is not None else None
+    if holder is None:  # a certificate issued to no account: the counsellor hands it over (dossier panel)
+        return
+    text = i18n.gettext_in(holder.preferred_language.value, NOTICE) % {"old": old.number, "new": new.number}
+    outbox.enqueue(session, to=holder.phone, text=text, purpose="certificate-reissued",
+                   event_key=f"certificate-reissued:{old.number}")
 
 
 def reissued(session: Session) -> list[tuple[Certificate, Certificate]]:

@@ -1,7 +1,7 @@
 """Issuing, correcting and revoking certificates, and finding them: sealed, credentialed, printed."""
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,6 +14,7 @@ from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid, NotFound
 from acquis.i18n import N_
 from acquis.storage import Store
+from assessors import jury
 from certificates import credential, keystore, numbers, pdf, public_documents, revocation, seal
 from certificates.models import Certificate, CertificateStatus, IssueRequest, IssuerKey
 
@@ -140,7 +141,7 @@ def _seal_and_sign(
     status_row, index = revocation.allocate(session)
     cert = Certificate.model_validate({
         **request.model_dump(exclude={"units"}),
-        "units": [unit.model_dump() for unit in request.units],
+        "units": [unit.stored() for unit in request.units],
         "number": numbers.new_number(settings.issuer_code, now.year),
         "correction": supersedes.correction + 1 if supersedes else 0,
         "issued_on": now.date(), "issued_at": now, "kid": key_row.kid, "seal": b"", "qr_text": "",
@@ -188,6 +189,8 @@ def pdf_content(cert: Certificate, *, settings: Settings) -> pdf.PdfContent:
         qualification_fr=cert.qualification_title_fr, qualification_en=cert.qualification_title_en,
         framework_code=cert.framework_code, framework_version=cert.framework_version, isco08=cert.isco08,
         units=tuple((unit["title_fr"], unit.get("title_en")) for unit in cert.validated_units()),
+        origins=tuple((date.fromisoformat(unit["carried_on"]), unit.get("carried_certificate"))
+                      if unit.get("carried_on") else None for unit in cert.validated_units()),
         decision=cert.decision.value, decision_date=cert.decision_date, issued_on=cert.issued_on,
         expires_on=cert.expires_on, issuer_fr=settings.issuer_name_fr, issuer_en=settings.issuer_name_en,
         issuer_code=settings.issuer_code, qr_text=cert.qr_text, verify_url=verify_url(cert, settings=settings),
@@ -196,6 +199,11 @@ def pdf_content(cert: Certificate, *, settings: Settings) -> pdf.PdfContent:
 
 
 # --- revoking ----------------------------------------------------------------------------------
+
+
+def can_revoke(cert: Certificate) -> bool:
+    """Whether `revoke` withdraws this certificate: the one in force only (its "revoke" form is shown only then)."""
+    return cert.status == CertificateStatus.ISSUED
 
 
 def revoke(session: Session, number: str, *, reason: str, by: User | None, settings: Settings,
@@ -207,8 +215,8 @@ def revoke(session: Session, number: str, *, reason: str, by: User | None, setti
     if not reason.strip():
         raise ReasonRequired()
     cert = get(session, number)
-    if cert.status == CertificateStatus.REVOKED:
-        raise CertificateRevoked()
+    if not can_revoke(cert):
+        raise CertificateRevoked() if cert.status == CertificateStatus.REVOKED else CertificateSuperseded()
     signer = keystore.signing_key(session, settings=settings)  # before any change: without the key, nothing is done
     cert.status = CertificateStatus.REVOKED
     cert.revoked_at = utcnow()
@@ -220,6 +228,8 @@ def revoke(session: Session, number: str, *, reason: str, by: User | None, setti
     revocation.touch(session, cert.status_list_id)
     audit.record(session, actor=by, action="certificate.revoked", entity_type="certificate", entity_id=cert.number,
                  detail={"reason": cert.revocation_reason, "reason_public": public_reason})
+    if cert.decision_ref.isdigit():  # issued from a jury decision: its units are no longer held
+        jury.withdraw_validated(session, int(cert.decision_ref), by=by)
     session.flush()
     public_documents.refresh_public_documents(session, settings, signer=signer)
     return cert

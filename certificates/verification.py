@@ -149,6 +149,12 @@ def _with_titles(outcome: dict[str, Any], cert: Certificate | None, *, settings:
         {"fr": cert.units[index]["title_fr"], "en": cert.units[index].get("title_en")}
         for index in shown["units"] if index < len(cert.units)
     ]
+    # A unit carried from an earlier decision: the day it was validated and the certificate attesting it.
+    shown["unit_origins"] = [
+        {"validated_on": cert.units[index]["carried_on"], "certificate": cert.units[index].get("carried_certificate")}
+        if cert.units[index].get("carried_on") else None
+        for index in shown["units"] if index < len(cert.units)
+    ]
     return outcome
 
 

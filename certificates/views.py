@@ -88,8 +88,10 @@ def verify_upload(request: Request, session: SessionDep, file: Annotated[UploadF
 @router.get("/certificates", name="list_certificates")
 def list_certificates(request: Request, session: SessionDep, user: RegistrarDep) -> Response:
     settings = request.app.state.settings
-    rows = [service.summary(cert, settings=settings) for cert in service.all_certificates(session)]
+    certificates = service.all_certificates(session)
+    rows = [service.summary(cert, settings=settings) for cert in certificates]
     return render(request, "certificates/list.html", certificates=rows, STATUS_LABELS=STATUS_LABELS,
+                  revocable={cert.number for cert in certificates if service.can_revoke(cert)},
                   reissue_waiting=reissue.waiting(session), can_reissue=reissue.can_reissue(session),
                   reissued=reissue.reissued(session))
 

@@ -61,6 +61,12 @@ def frozen_dossier(session: Session, settings: Settings, framework: Framework, *
         assert person is not None
         person.user_id, person.password_temporary = account.id, False
         session.add(person)
+    return dossier, freeze(session, settings, dossier, counsellor=counsellor, registrar=registrar)
+
+
+def freeze(session: Session, settings: Settings, dossier: Dossier, *, counsellor: User, registrar: User) -> int:
+    """A draft dossier submitted, admitted, given one photo linked to its first unit, its portfolio frozen;
+    returns the photo's id."""
     service.move(session, dossier.id, S.SUBMITTED, by=counsellor)  # type: ignore[arg-type]
     service.move(session, dossier.id, S.INTAKE_REVIEW, by=registrar)  # type: ignore[arg-type]
     admissibility.decide(session, dossier.id, decision="admissible", by=registrar)  # type: ignore[arg-type]
@@ -73,7 +79,7 @@ def frozen_dossier(session: Session, settings: Settings, framework: Framework, *
         settings=settings)
     portfolio.submit(session, dossier.id, by=counsellor)  # type: ignore[arg-type]
     session.commit()
-    return dossier, received.evidence.id  # type: ignore[return-value]
+    return received.evidence.id  # type: ignore[return-value]
 
 
 def cast(session: Session, settings: Settings, users: UserFactory, *, account: User | None = None,
@@ -150,7 +156,8 @@ def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> 
     assigned(session, c, c.moderator, P.JURY)
     assigned(session, c, c.registrar, P.JURY, president=True)
     found = scoring.results(session, c.dossier.id)  # type: ignore[arg-type]
-    choices = {unit_id: result.competent for unit_id, result in found.items()}
+    # Units carried from an earlier decision are not voted on again.
+    choices = {unit_id: result.competent for unit_id, result in found.items() if not result.carried}
     for member in (c.moderator, c.registrar):
         jury.vote(session, c.dossier.id, choices=choices, by=member)  # type: ignore[arg-type]
     decision = jury.decide(session, c.dossier.id, reasons="Le bloc 1 manque d'observation directe.",  # type: ignore[arg-type]

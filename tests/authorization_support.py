@@ -28,6 +28,7 @@ from acquis.main import create_app
 from assessors.models import Accreditation, Assignment, JuryDecision, PaperChecklist
 from certificates.models import Certificate, CertificateStatus
 from tests.support import csrf_from, log_in
+from validation.dossiers import paper_codes
 from validation.dossiers.models import (
     AccessPurpose,
     Candidate,
@@ -152,7 +153,16 @@ def demo_parameters(session: Session) -> dict[str, Any]:
         "appeal_id": 999_999,
         # Nor a registration conflict: caseworkers get "not found", the others the role guard's refusal.
         "conflict_id": 999_999,
+        "form_code": _form_code(session, dossier, by=assessor),
     }
+
+
+def _form_code(session: Session, dossier: Dossier, *, by: User) -> str:
+    """The code of the dossier's convocation as its assessor printed it (the demo prints none: issued here, once)."""
+    row = paper_codes.issue(session, kind=paper_codes.FormKind.CONVOCATION, candidate_id=dossier.candidate_id,
+                            dossier_id=dossier.id, by=by)
+    session.commit()
+    return row.code
 
 
 def _user(session: Session, login: str) -> User:

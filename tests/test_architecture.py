@@ -1,6 +1,7 @@
 """Imports point down only: certificates → assessors → validation → acquis leaves."""
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +57,33 @@ def test_an_upward_import_is_caught(tmp_path: Path) -> None:
 def test_domain_packages_keep_empty_init_files() -> None:
     for package in LAYERS:
         assert (ROOT / package / "__init__.py").read_text().strip() == ""
+
+
+MAP = ROOT / "docs" / "architecture.md"
+
+
+def mapped_paths(text: str) -> set[str]:
+    """Every module of the packages that the architecture document names in backquotes (`acquis/db.py`)."""
+    return {path for path in re.findall(r"`([a-z_]+/[a-z0-9_/]+\.py)`", text) if path.split("/")[0] in LAYERS}
+
+
+def code_modules(root: Path = ROOT) -> set[str]:
+    """Every module of the packages, migrations and package markers aside."""
+    return {path.relative_to(root).as_posix() for package in LAYERS for path in (root / package).rglob("*.py")
+            if "versions" not in path.parts and path.name not in ("__init__.py", "__main__.py")}
+
+
+def test_the_architecture_map_names_every_module_and_only_modules_that_exist() -> None:
+    named = mapped_paths(MAP.read_text())
+    modules = code_modules()
+    assert not sorted(named - modules), "named in docs/architecture.md, gone"
+    assert not sorted(modules - named), "missing from the map in docs/architecture.md"
+
+
+def test_a_module_gone_or_unmapped_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "acquis").mkdir()
+    (tmp_path / "acquis" / "kept.py").write_text("")
+    (tmp_path / "acquis" / "new.py").write_text("")
+    named = mapped_paths("- `acquis/kept.py`: here.\n- `acquis/gone.py`: moved.\n")
+    assert named - code_modules(tmp_path) == {"acquis/gone.py"}
+    assert code_modules(tmp_path) - named == {"acquis/new.py"}

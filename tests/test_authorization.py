@@ -59,6 +59,8 @@ MATRIX = """
 GET  /                                                                   Y    Y     Y     Y    Y    Y     Y   Y     Y
 GET  /.well-known/acquis/revocations.json                                Y    Y     Y     Y    Y    Y     Y   Y     Y
 GET  /.well-known/acquis/trust-list.json                                 Y    Y     Y     Y    Y    Y     Y   Y     Y
+# A printed form's code ({form_code}: the demo dossier's convocation): for staff who see the dossier.
+GET  /F/{form_code}                                                      -    h     h     Y    h    Y     Y   Y     Y
 GET  /V/{payload}                                                        Y    Y     Y     Y    Y    Y     Y   Y     Y
 POST /accreditations/{accreditation_id}/withdraw                         -    -     -     -    -    -     -   -     Y
 GET  /account/password                                                   -    -     -     Y    Y    Y     Y   Y     Y
@@ -154,6 +156,8 @@ GET  /evidence/{evidence_id}/file                                        -    Y 
 POST /evidence/{evidence_id}/summary                                     -    -     h     Y    h    h     h   Y     Y
 GET  /evidence/{evidence_id}/thumbnail                                   -    Y     h     Y    h    h     h   Y     Y
 POST /evidence/{evidence_id}/verification                                -    -     h     Y    h    h     h   Y     Y
+GET  /f/                                                                 -    h     h     h    h    h     h   h     h
+GET  /f/{form_code}                                                      -    h     h     Y    h    Y     Y   Y     Y
 GET  /frameworks                                                         -    Y     Y     Y    Y    Y     Y   Y     Y
 POST /frameworks/import                                                  -    -     -     -    -    -     -   -     Y
 GET  /frameworks/{code}                                                  -    Y     Y     Y    Y    Y     Y   Y     Y
@@ -182,6 +186,9 @@ POST /jury/{dossier_id}/votes                                            -    h 
 GET  /language/{lang}                                                    Y    Y     Y     Y    Y    Y     Y   Y     Y
 GET  /login                                                              Y    Y     Y     Y    Y    Y     Y   Y     Y
 POST /login                                                              Y    Y     Y     Y    Y    Y     Y   Y     Y
+GET  /login/code                                                         Y    Y     Y     Y    Y    Y     Y   Y     Y
+POST /login/code                                                         Y    Y     Y     Y    Y    Y     Y   Y     Y
+POST /login/code/check                                                   Y    Y     Y     Y    Y    Y     Y   Y     Y
 POST /logout                                                             Y    Y     Y     Y    Y    Y     Y   Y     Y
 # Metrics answer the machine itself or a bearer of ACQUIS_METRICS_TOKEN: to any other client they do not exist.
 GET  /metrics                                                            h    h     h     h    h    h     h   h     h
@@ -207,6 +214,10 @@ POST /register                                                           Y    Y 
 # Self-registrations naming a registered phone or ID number; the demo has none ({conflict_id} names none).
 GET  /registrations                                                      -    -     -     Y    -    -     -   Y     Y
 POST /registrations/{conflict_id}/resolve                                -    -     -     h    -    -     -   h     h
+# The SMS outbox for the staff who follow candidates; Kannel's callbacks need the gateway's token (none here).
+GET  /sms                                                                -    -     -     Y    -    -     -   Y     Y
+GET  /sms/delivery                                                       -    -     -     -    -    -     -   -     -
+GET  /sms/incoming                                                       -    -     -     -    -    -     -   -     -
 GET  /snapshots/{snapshot_id}.json                                       -    Y     h     Y    h    Y     Y   Y     Y
 GET  /status/{list_id}                                                   Y    Y     Y     Y    Y    Y     Y   Y     Y
 GET  /v/{payload}                                                        Y    Y     Y     Y    Y    Y     Y   Y     Y
@@ -250,6 +261,10 @@ def declared() -> dict[str, dict[str, str]]:
     return table
 
 
+# Called by a machine with a token in the query, not by a person: without it, 403 for anyone (no login helps).
+TOKEN_CALLBACKS = ("/sms/delivery", "/sms/incoming")
+
+
 def answer(role: str, path: str, response: Response) -> str:
     """What the role got, in MATRIX's words; anything else (a server error, a refusal of the wrong kind)
     as the status itself, which matches no declaration."""
@@ -260,6 +275,8 @@ def answer(role: str, path: str, response: Response) -> str:
     if role == "anon" and (status == 401 if api else is_login_redirect(response)):
         return "-"
     if role != "anon" and status == 403:
+        return "-"
+    if path in TOKEN_CALLBACKS and status == 403:
         return "-"
     if status == 404:
         return "h"

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from acquis import sandbox
+from acquis import qr, sandbox
 from acquis.auth.models import Role
 from acquis.config import Settings, complete
 from acquis.storage import Store
-from certificates import qr, scanning, service
+from certificates import scanning, service
 from tests import hostile_support as hostile
 from tests.certificates_support import acquis, issued
 from tests.dossiers_support import bearer, jpeg, make_dossier, png, publish_framework, stored_files

@@ -133,7 +133,7 @@ def test_acquis_jobs_run_runs_one_job_by_hand(session: Session, settings: Settin
            "ACQUIS_SECRET_KEY": settings.secret_key}
     listed = CliRunner().invoke(cli.app, ["jobs", "list", "--json"], env=env)
     assert listed.exit_code == 0, listed.output
-    assert {row["name"]: row["result"] for row in json.loads(listed.stdout)} == {"lapse": "ok",
+    assert {row["name"]: row["result"] for row in json.loads(listed.stdout)} == {"sms": None, "lapse": "ok",
                                                                                  "appeal-windows": None,
                                                                                  "public-documents": None}
     unknown = CliRunner().invoke(cli.app, ["jobs", "run", "nightly-party"], env=env)

@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.util import MODE_ALPHA_NUM, QRData
 
-from certificates import keys, numbers, qr, seal
+from acquis import qr
+from certificates import keys, numbers, seal
 
 PUBLIC_URL = "https://acquis.anpe.ml"
 

@@ -8,13 +8,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from acquis import i18n
 from acquis.auth.models import Role
 from acquis.config import Settings
+from acquis.i18n import LANGUAGES
+from acquis.sms import text as sms_text
+from acquis.sms.models import SmsMessage
 from certificates import credential, decisions, keystore, reissue, service
 from certificates.models import Certificate, CertificateStatus
 from tests.assessors_support import cast, decided
 from tests.certificates_support import acquis, issue_request, with_key
 from tests.support import UserFactory, log_in, post_form
+from validation.dossiers.models import Candidate
 
 NOW = datetime.now(UTC)
 BEFORE = NOW - timedelta(days=10)  # a certificate sealed well before the compromise
@@ -165,3 +170,11 @@ def test_the_counsellor_sees_on_the_dossier_which_certificate_to_hand_over(
     session.commit()
     shown = client.get(panel).text
     assert 'id="reissued-certificates"' in shown and old.number in shown and new.number in shown
+
+    # The holder is told by text message, in their language, once, with both numbers.
+    [message] = session.exec(select(SmsMessage).where(SmsMessage.purpose == "certificate-reissued")).all()
+    assert message.phone == session.get(Candidate, c.dossier.candidate_id).phone  # type: ignore[union-attr]
+    assert old.number in message.text and new.number in message.text and "remplacé" in message.text
+    for language in LANGUAGES:
+        assert sms_text.segments(i18n.gettext_in(language, reissue.NOTICE) % {"old": old.number,
+                                                                              "new": new.number}) <= 2

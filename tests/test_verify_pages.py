@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import Session, select
 
+from acquis import qr
 from acquis.config import Settings
-from certificates import qr, service, verification
+from certificates import service, verification
 from certificates.models import VerificationLog
 from tests.certificates_support import issued, tampered
 

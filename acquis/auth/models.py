@@ -35,7 +35,9 @@ class User(SQLModel, table=True):
     login: str = Field(unique=True, index=True, max_length=120)
     name: str = Field(max_length=200)
     role: Role = Field(sa_type=str_enum(Role))
-    password_hash: str
+    password_hash: str  # empty: no password (a slip's one-time password once used); no password matches it
+    # The password opens one session only (a printed slip's): the login that uses it empties it.
+    password_once: bool = False
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -79,6 +81,20 @@ class Throttle(SQLModel, table=True):
     count: int = 0
     first_at: datetime = Field(sa_type=UTCDateTime)  # the window's start: older counts are forgotten
     last_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LoginCode(SQLModel, table=True):
+    """A code sent by SMS that opens one session: only its keyed hash is kept, for a few minutes and a few tries."""
+
+    __tablename__ = "login_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    failures: int = 0  # wrong codes typed for it; at the limit it is void
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class UserCreate(SQLModel):

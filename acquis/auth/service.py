@@ -3,14 +3,14 @@ credentials change, API tokens."""
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from acquis import audit
+from acquis import audit, phones
 from acquis.auth import passwords, throttle
 from acquis.auth.models import ApiToken, Role, User, UserCreate, UserSession
 from acquis.auth.passwords import HASHER as HASHER  # re-exported: tests and benchmarks hash with it
@@ -73,8 +73,21 @@ class UnknownUser(NotFound):
     default_message = N_("Aucun compte ne porte cet identifiant.")
 
 
+# The login of the account a phone number opens when it is not the number itself (the demo's candidates log in
+# as `candidate`); the composition root passes the candidates' own lookup.
+PhoneLogins = Callable[[Session, str], str | None]
+
+
 def normalize_login(login: str) -> str:
     return login.strip().lower()
+
+
+def account_login(login: str, *, settings: Settings) -> str:
+    """The login as accounts store it: a phone number, however written, in its E.164 form (PhoneInvalid when it
+    cannot be one); any other login in lower case."""
+    if phones.looks_like_phone(login):
+        return phones.normalise(login, country_code=settings.phone_country_code)
+    return normalize_login(login)
 
 
 def token_digest(token: str) -> str:
@@ -108,21 +121,36 @@ class LoginAttempt:
     login: str
     client: str
     user_id: int | None  # the account, when the password is right and the account active
+    password_hash: str | None = None  # the hash the password matched: the login concludes only if it is unchanged
 
 
 def check_password(session: Session, *, login: str, password: str, client: str | None,
-                   settings: Settings) -> LoginAttempt:
+                   settings: Settings, phone_logins: PhoneLogins | None = None) -> LoginAttempt:
     """Reads only. LoginThrottled while this login from this client, or this client, must wait; else one
-    argon2 verification, the same for an unknown login (and the same answer later)."""
-    login, client = normalize_login(login), client or throttle.UNKNOWN_CLIENT
+    argon2 verification, the same for an unknown login (and the same answer later). A phone number is
+    accepted as people write it (`76 12 34 56`, `0022376123456`)."""
+    typed, client = normalize_login(login), client or throttle.UNKNOWN_CLIENT
+    login = account_login(login, settings=settings)
     now = utcnow()
     pair, whole = _login_keys(settings, login, client)
     if _waiting(session, pair, settings.login_free_failures, settings, now) or \
             _waiting(session, whole, settings.login_client_free_failures, settings, now):
         raise LoginThrottled()
-    user = session.exec(select(User).where(User.login == login)).first()
+    user = _account(session, login, phone_logins)
+    if user is None and typed != login:  # an account whose login only looks like a phone number (`12345678`)
+        user = session.exec(select(User).where(User.login == typed)).first()
     valid = passwords.verify(password, user.password_hash if user else None, settings=settings)
-    return LoginAttempt(login, client, user.id if valid and user is not None and user.active else None)
+    if not valid or user is None or not user.active:
+        return LoginAttempt(login, client, None)
+    return LoginAttempt(login, client, user.id, user.password_hash)
+
+
+def _account(session: Session, login: str, phone_logins: PhoneLogins | None) -> User | None:
+    user = session.exec(select(User).where(User.login == login)).first()
+    if user is None and phone_logins is not None and login.startswith("+"):
+        alias = phone_logins(session, login)
+        user = session.exec(select(User).where(User.login == alias)).first() if alias else None
+    return user
 
 
 def conclude_login(session: Session, attempt: LoginAttempt, *, settings: Settings) -> User:
@@ -130,14 +158,40 @@ def conclude_login(session: Session, attempt: LoginAttempt, *, settings: Setting
     failure for the login from this client and for the client (never for the login alone: an attacker
     elsewhere must not lock its owner out)."""
     pair, whole = _login_keys(settings, attempt.login, attempt.client)
-    user = session.get(User, attempt.user_id) if attempt.user_id is not None else None
-    if user is None or not user.active:  # also when deactivated since the check
+    # Locked, and still with the password checked: two logins racing with a slip's one-time password are put
+    # in order, and the second finds it spent (also a password changed or an account deactivated since).
+    user = session.get(User, attempt.user_id, with_for_update=True) if attempt.user_id is not None else None
+    if user is None or not user.active or user.password_hash != attempt.password_hash:
         now = utcnow()
         throttle.bump(session, pair, window=LOGIN_WINDOW, now=now)
         throttle.bump(session, whole, window=LOGIN_WINDOW, now=now)
         raise LoginFailed()
     throttle.clear(session, pair)
+    spend_one_time_password(session, user)
     return user
+
+
+def spend_one_time_password(session: Session, user: User) -> None:
+    """A printed slip's one-time password opens one session: the first login of the account (with it, or with
+    a code sent to the phone) empties it, and the person then chooses a password without retyping it."""
+    if not user.password_once:
+        return
+    user.password_hash, user.password_once = "", False
+    session.add(user)
+    audit.record(session, actor=user, action="user.one_time_password_used", entity_type="user", entity_id=user.id)
+    session.flush()
+
+
+def client_must_wait(session: Session, client: str | None, *, settings: Settings) -> bool:
+    """Whether this client failed too many logins, whatever the login (password or code), and must wait."""
+    key = throttle.key(settings, "client", client or throttle.UNKNOWN_CLIENT)
+    return _waiting(session, key, settings.login_client_free_failures, settings, utcnow())
+
+
+def count_client_failure(session: Session, client: str | None, *, settings: Settings) -> None:
+    """One more failed login for this client (a wrong code counts like a wrong password)."""
+    key = throttle.key(settings, "client", client or throttle.UNKNOWN_CLIENT)
+    throttle.bump(session, key, window=LOGIN_WINDOW, now=utcnow())
 
 
 def authenticate(session: Session, *, login: str, password: str, client: str | None, settings: Settings) -> User:
@@ -207,8 +261,10 @@ def set_password(session: Session, user: User, new: str, *, by: User | None, set
 
 def change_own_password(session: Session, user: User, *, current: str, new: str, settings: Settings,
                         keep_session: str | None) -> None:
-    """The user replaces their password, proving the current one; their other sessions end, this one stays."""
-    if not passwords.verify(current, user.password_hash, settings=settings):
+    """The user replaces their password, proving the current one; their other sessions end, this one stays.
+    An account without a password (its slip's one-time password spent by this session's login) proves nothing
+    more: the session itself was opened with the slip or a code sent to the phone."""
+    if user.password_hash and not passwords.verify(current, user.password_hash, settings=settings):
         raise PasswordRefused()
     set_password(session, user, new, by=user, settings=settings, keep_session=keep_session)
 

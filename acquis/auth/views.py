@@ -10,6 +10,7 @@ from sqlmodel import Session
 from acquis.auth import service
 from acquis.auth.guard import SESSION_COOKIE, AdminDep, OptionalUserDep, StaffDep
 from acquis.auth.models import ROLE_LABELS, Role, UserCreate
+from acquis.config import Settings
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.web import render
@@ -45,14 +46,18 @@ def log_in(
         # only write lock, and argon2 must not hold it (nor wait for a free slot while holding it).
         with Session(state.read_engine) as reader:
             attempt = service.check_password(reader, login=login, password=password, client=client,
-                                             settings=state.settings)
+                                             settings=state.settings, phone_logins=getattr(state, "phone_logins", None))
         token = _open_session(state, attempt)
     except AcquisError as failure:
         return render(request, "acquis/login.html", status_code=failure.status_code,
                       error=failure.message, next=safe_next(next), login=login)
-    response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=state.settings.secure_cookies, max_age=state.settings.session_hours * 3600, path="/")
+    return with_session_cookie(RedirectResponse(safe_next(next), status_code=303), token, settings=state.settings)
+
+
+def with_session_cookie(response: Response, token: str, *, settings: Settings) -> Response:
+    """The response, setting the cookie of a session just opened (by a password here, or a code sent by SMS)."""
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
+                        max_age=settings.session_hours * 3600, path="/")
     return response
 
 

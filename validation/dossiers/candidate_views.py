@@ -19,18 +19,22 @@ from validation.dossiers import (
     consents,
     forms,
     pages,
+    paper_code_views,
+    paper_codes,
     registrations,
     service,
     work_history,
 )
 from validation.dossiers.forms import FormDep
 from validation.dossiers.models import (
+    Candidate,
     CandidateCreate,
     ConsentCreate,
     ConsentMethod,
     ConsentPurpose,
     WorkExperienceCreate,
 )
+from validation.dossiers.paper_codes import FormKind, PaperCode
 
 router = APIRouter()
 
@@ -80,6 +84,7 @@ def register_candidate(request: Request, session: SessionDep, user: CaseworkerDe
     try:
         data = forms.parse(CandidateCreate, form)
         registration = candidates.register(session, data, by=user, settings=request.app.state.settings)
+        slip = _slip_code(session, registration.candidate, user)
     except AcquisError as problem:
         return render(request, "validation/dossiers/candidate_form.html", status_code=problem.status_code,
                       **pages.context(form=forms.fields(form, allowed=set(CandidateCreate.model_fields)),
@@ -87,7 +92,8 @@ def register_candidate(request: Request, session: SessionDep, user: CaseworkerDe
     session.commit()
     return render(request, "validation/dossiers/candidate_slip.html", status_code=201,
                   headers={"Cache-Control": "no-store"},
-                  **pages.context(candidate=registration.candidate, password=registration.one_time_password))
+                  **pages.context(candidate=registration.candidate, password=registration.one_time_password,
+                                  paper=paper_code_views.shown(request, slip)))
 
 
 @router.get("/candidates/{candidate_id}", name="show_candidate")
@@ -101,9 +107,16 @@ def show_candidate(request: Request, session: SessionDep, user: UserDep, candida
 @router.post("/candidates/{candidate_id}/slip", name="reprint_slip")
 def reprint_slip(request: Request, session: SessionDep, user: CaseworkerDep, candidate_id: int) -> Response:
     candidate, password = candidates.new_one_time_password(session, candidate_id, by=user)
+    slip = _slip_code(session, candidate, user)
     session.commit()
     return render(request, "validation/dossiers/candidate_slip.html", headers={"Cache-Control": "no-store"},
-                  **pages.context(candidate=candidate, password=password))
+                  **pages.context(candidate=candidate, password=password,
+                                  paper=paper_code_views.shown(request, slip)))
+
+
+def _slip_code(session: Session, candidate: Candidate, user: User) -> PaperCode:
+    """The slip's code, in the transaction that makes the slip's password (the same code on every reprint)."""
+    return paper_codes.issue(session, kind=FormKind.SLIP, candidate_id=candidate.id, by=user)  # type: ignore[arg-type]
 
 
 @router.post("/candidates/{candidate_id}/identity", name="mark_identity_seen")

@@ -100,6 +100,13 @@ def phone_holder(session: Session, login: str) -> int | None:
     return 0 if session.exec(select(User.id).where(User.login == login)).first() is not None else None
 
 
+def login_for_phone(session: Session, number: str) -> str | None:
+    """The login of the candidate account this phone number (E.164) opens, when it is not the number itself
+    (the demo's candidates log in as `candidate`): the login page accepts the phone for it."""
+    return session.exec(select(User.login).join(Candidate, col(Candidate.user_id) == User.id)
+                        .where(Candidate.phone == number, User.role == Role.CANDIDATE)).first()
+
+
 def id_number_holder(session: Session, digest: str) -> int | None:
     """The candidate registered with this ID number (by its keyed hash), or None."""
     return session.exec(select(Candidate.id).where(Candidate.id_number_hash == digest)).first()
@@ -109,7 +116,7 @@ def _open_account(session: Session, candidate: Candidate, password_hash: str, *,
                   temporary: bool) -> User:
     """The candidate's login account: their phone number, and a password (temporary when from a slip)."""
     user = User(login=candidate.phone, name=candidate.display_name, role=Role.CANDIDATE,
-                password_hash=password_hash)
+                password_hash=password_hash, password_once=temporary)
     session.add(user)
     session.flush()
     candidate.user_id, candidate.password_temporary = user.id, temporary
@@ -120,15 +127,15 @@ def _open_account(session: Session, candidate: Candidate, password_hash: str, *,
 
 
 def new_one_time_password(session: Session, candidate_id: int, *, by: User) -> tuple[Candidate, str]:
-    """A fresh one-time password for a new slip (lost slip, forgotten password); whoever was logged in
-    with the old one (a stolen slip) is logged out."""
+    """A fresh one-time password for a new slip (lost slip, forgotten password): it opens one session, the old
+    one none any more, and whoever was logged in with the old one (a stolen slip) is logged out."""
     candidate = access.get_candidate(session, candidate_id, user=by)
     secret = one_time_password()
     user = session.get(User, candidate.user_id) if candidate.user_id else None
     if user is None:
         _open_account(session, candidate, passwords.HASHER.hash(secret), by=by, temporary=True)
     else:
-        user.password_hash = passwords.HASHER.hash(secret)
+        user.password_hash, user.password_once = passwords.HASHER.hash(secret), True
         candidate.password_temporary = True
         session.add(user)
         auth_service.end_sessions(session, user, by=by, reason="slip")

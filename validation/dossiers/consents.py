@@ -82,11 +82,18 @@ def has(session: Session, candidate_id: int, purpose: ConsentPurpose) -> bool:
     return purpose in active(session, candidate_id)
 
 
+def missing(session: Session, candidate_id: int, purpose: ConsentPurpose) -> ConsentMissing | None:
+    """The refusal to give unless the candidate's consent for `purpose` is in force (None when it is)."""
+    if has(session, candidate_id, purpose):
+        return None
+    return ConsentMissing(gettext("Accord du candidat manquant : %(purpose)s.")
+                          % {"purpose": gettext(CONSENT_LABELS[purpose])})
+
+
 def require(session: Session, candidate_id: int, purpose: ConsentPurpose) -> None:
     """Refuse to go on unless the candidate's consent for `purpose` is in force."""
-    if not has(session, candidate_id, purpose):
-        raise ConsentMissing(gettext("Accord du candidat manquant : %(purpose)s.")
-                             % {"purpose": gettext(CONSENT_LABELS[purpose])})
+    if refusal := missing(session, candidate_id, purpose):
+        raise refusal
 
 
 def record(session: Session, candidate_id: int, data: ConsentCreate, *, by: User,

@@ -10,7 +10,7 @@ from acquis import audit, metrics
 from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.db import utcnow
-from acquis.errors import Conflict, Forbidden, Invalid, NotFound
+from acquis.errors import AcquisError, Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_
 from acquis.storage import Store
 from validation.dossiers import access, consents, media, service
@@ -86,10 +86,8 @@ def add(session: Session, dossier_id: int, data: EvidenceCreate, *, file: Binary
     The same bytes again are not stored again; the item says which earlier item it duplicates.
     """
     dossier = access.get_dossier(session, dossier_id, user=by)
-    require_contributor(by)
-    if dossier.status not in EVIDENCE_OPEN:
-        raise PortfolioFrozen()
-    consents.require(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
+    if refusal := refusal_to_add(session, dossier, user=by):
+        raise refusal
     if data.kind in ASSESSMENT_KINDS:
         raise KindReserved()
     unit_ids, criterion_ids = _links(session, dossier, data)
@@ -175,6 +173,20 @@ def _link_rows(session: Session, item: Evidence, unit_ids: list[int], criterion_
 def is_contributor(user: User) -> bool:
     """The candidate and the staff who build dossiers add evidence; an assessor who sees the dossier does not."""
     return user.role == Role.CANDIDATE or access.is_staff_for(user)
+
+
+def refusal_to_add(session: Session, dossier: Dossier, *, user: User) -> AcquisError | None:
+    """Why `add` refuses this user any item for this dossier (None: it takes one); the upload form and the
+    "add evidence" buttons are shown only when there is none."""
+    if not is_contributor(user):  # who may comes before when: the refusal says why, whatever the state
+        return ContributorsOnly()
+    if dossier.status not in EVIDENCE_OPEN:
+        return PortfolioFrozen()
+    return consents.missing(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
+
+
+def can_add(session: Session, dossier: Dossier, *, user: User) -> bool:
+    return refusal_to_add(session, dossier, user=user) is None
 
 
 def require_contributor(user: User) -> None:

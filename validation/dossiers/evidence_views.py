@@ -12,7 +12,7 @@ from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
 from acquis.i18n import N_
 from acquis.web import render
-from validation.dossiers import access, evidence, forms, media, pages, service, status, work_history
+from validation.dossiers import access, evidence, forms, media, pages, service, work_history
 from validation.dossiers.forms import FormDep
 from validation.dossiers.models import EvidenceCreate, EvidenceFile, Verification
 
@@ -40,7 +40,7 @@ def form_context(request: Request, session: Session, dossier_id: int, *, user: U
         dossier=dossier, candidate=service.candidate_of(session, dossier), units=units,
         criteria=service.criteria_by_unit(session, [unit.id for unit in units]),  # type: ignore[misc]
         jobs=work_history.timeline(session, dossier.candidate_id), is_staff=access.is_staff_for(user),
-        accepts_evidence=dossier.status in status.EVIDENCE_OPEN,
+        accepts_evidence=evidence.can_add(session, dossier, user=user),
         max_mb=request.app.state.settings.evidence_max_bytes // (1024 * 1024), **extra)
 
 
@@ -88,7 +88,7 @@ def _item_context(session: Session, evidence_id: int, *, user: User, **extra: An
     return pages.context(item=item, blob=blob, dossier=dossier, candidate=service.candidate_of(session, dossier),
                          units=units, links=links, criteria=criteria, is_staff=access.is_staff_for(user),
                          duplicate_visible=_visible(session, item.duplicate_of_id, user=user),
-                         accepts_evidence=dossier.status in status.EVIDENCE_OPEN, **extra)
+                         accepts_evidence=evidence.can_add(session, dossier, user=user), **extra)
 
 
 def _visible(session: Session, evidence_id: int | None, *, user: User) -> bool:

@@ -12,6 +12,7 @@ from acquis.pdf import render_pdf
 from acquis.web import make_templates
 from validation.dossiers import consents, countries, evidence, portfolio, service, status, work_history
 from validation.dossiers.models import Candidate, Dossier
+from validation.dossiers.paper_codes import Printed
 
 EXPORT_FORMAT = "acquis-candidate-export-1"
 
@@ -80,10 +81,11 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def summary_pdf(session: Session, candidate: Candidate, *, user: User) -> bytes:
-    """A printable summary in the current language: identity, consents, work abroad, dossiers."""
+def summary_pdf(session: Session, candidate: Candidate, *, user: User, paper: Printed | None = None) -> bytes:
+    """A printable summary in the current language: identity, consents, work abroad, dossiers; with `paper`,
+    the form's code and QR in the corner of its first page."""
     data = candidate_data(session, candidate, user=user)
     template = make_templates().env.get_template("validation/dossiers/summary_pdf.html")
     html = template.render(data=data, candidate=candidate, label=status.label, country=countries.name,
-                           lang=i18n.current_language.get(), today=utcnow().date())
+                           lang=i18n.current_language.get(), today=utcnow().date(), paper=paper)
     return render_pdf(html)

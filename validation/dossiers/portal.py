@@ -19,14 +19,16 @@ from validation.dossiers import (
     consents,
     evidence,
     export,
+    held,
     lapse,
     pages,
+    paper_code_views,
     portfolio,
     service,
-    status,
     work_history,
 )
 from validation.dossiers.models import Candidate, ConsentCreate, ConsentMethod, ConsentPurpose
+from validation.dossiers.paper_codes import FormKind
 from validation.dossiers.status import DossierStatus
 
 router = APIRouter()
@@ -64,7 +66,7 @@ def new_my_dossier(request: Request, session: SessionDep, user: CandidateDep) ->
     if redirect := _password_first(request, candidate):
         return redirect
     return render(request, "validation/dossiers/portal_dossier_new.html", **pages.context(
-        candidate=candidate, frameworks=service.published_frameworks(session)))
+        candidate=candidate, frameworks=service.openable_frameworks(session, candidate.id)))  # type: ignore[arg-type]
 
 
 @router.get("/portal/dossiers/{dossier_id}", name="show_portal_dossier")
@@ -80,15 +82,18 @@ def portal_dossier_context(request: Request, session: Session, dossier_id: int, 
                            candidate: Candidate, **extra: Any) -> dict[str, Any]:
     dossier = access.get_dossier(session, dossier_id, user=user)
     history = service.history(session, dossier_id)
-    moves = status.moves_for(dossier.status, user.role)
+    moves = service.open_moves(session, dossier, user=user)
+    kept = held.of_dossier(request, session, dossier)
     return pages.context(
-        candidate=candidate, dossier=dossier, framework=service.framework_of(session, dossier),
-        needs=portfolio.needs(session, dossier), items=evidence.of_dossier(session, dossier_id),
+        candidate=candidate, dossier=dossier, framework=service.framework_of(session, dossier), held=kept,
+        needs=portfolio.needs(session, dossier, held=[unit.unit_id for unit in kept]),
+        items=evidence.of_dossier(session, dossier_id),
         last=history[-1] if history else None, snapshots=portfolio.snapshots(session, dossier_id),
         can_submit=DossierStatus.SUBMITTED in moves, can_start=DossierStatus.PORTFOLIO_IN_PROGRESS in moves,
-        can_submit_portfolio=DossierStatus.PORTFOLIO_SUBMITTED in moves,
-        can_withdraw=DossierStatus.WITHDRAWN in moves, can_reopen=dossier.status == DossierStatus.LAPSED,
-        accepts_evidence=dossier.status in status.EVIDENCE_OPEN,
+        can_submit_portfolio=portfolio.can_submit(session, dossier, user=user),
+        can_withdraw=DossierStatus.WITHDRAWN in moves,
+        can_reopen=service.refusal_to_reopen(session, dossier, user=user) is None,
+        accepts_evidence=evidence.can_add(session, dossier, user=user),
         lapses_on=lapse.lapse_date(dossier, settings=request.app.state.settings), **extra)
 
 
@@ -124,13 +129,15 @@ def give_consent(request: Request, session: SessionDep, user: CandidateDep,
 @router.get("/portal/password", name="show_password_form")
 def show_password_form(request: Request, session: SessionDep, user: CandidateDep) -> Response:
     return render(request, "validation/dossiers/portal_password.html",
-                  **pages.context(candidate=_me(session, user)))
+                  **pages.context(candidate=_me(session, user), needs_current=bool(user.password_hash)))
 
 
 @router.post("/portal/password", name="change_password")
 def change_password(request: Request, session: SessionDep, user: CandidateDep,
-                    current: Annotated[str, Form(max_length=200)], new: Annotated[str, Form(max_length=200)],
-                    again: Annotated[str, Form(max_length=200)]) -> Response:
+                    new: Annotated[str, Form(max_length=200)],
+                    again: Annotated[str, Form(max_length=200)],
+                    current: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """The candidate's own password; the current one is asked unless the slip's was spent by this login."""
     try:
         if new != again:
             raise PasswordRefused()
@@ -138,7 +145,8 @@ def change_password(request: Request, session: SessionDep, user: CandidateDep,
                                    keep_session=request.cookies.get(SESSION_COOKIE))
     except AcquisError as problem:
         return render(request, "validation/dossiers/portal_password.html", status_code=problem.status_code,
-                      **pages.context(candidate=_me(session, user), error=problem.message))
+                      **pages.context(candidate=_me(session, user), error=problem.message,
+                                      needs_current=bool(user.password_hash)))
     session.commit()
     return RedirectResponse(request.url_for("show_portal"), status_code=303)
 
@@ -165,8 +173,10 @@ def export_candidate(session: SessionDep, user: UserDep, candidate_id: int) -> R
 
 
 @router.get("/candidates/{candidate_id}/summary.pdf", name="download_candidate_summary")
-def download_candidate_summary(session: SessionDep, user: UserDep, candidate_id: int) -> Response:
+def download_candidate_summary(request: Request, session: SessionDep, user: UserDep, candidate_id: int) -> Response:
     candidate = access.get_candidate(session, candidate_id, user=user)
-    return Response(export.summary_pdf(session, candidate, user=user), media_type="application/pdf", headers={
+    paper = paper_code_views.printed(request, FormKind.SUMMARY, candidate_id=candidate_id, user=user)
+    pdf = export.summary_pdf(session, candidate, user=user, paper=paper)
+    return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="acquis-dossier-{candidate.id}.pdf"',
         "Cache-Control": "private, no-store"})

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +11,9 @@ from sqlmodel import Session, col, select
 from acquis import audit
 from acquis.auth.models import User
 from acquis.db import utcnow
-from acquis.errors import Conflict
+from acquis.errors import AcquisError, Conflict
 from acquis.i18n import N_
-from validation.dossiers import access, consents, evidence, service
+from validation.dossiers import access, consents, evidence, service, status
 from validation.dossiers.models import (
     ASSESSMENT_KINDS,
     ConsentPurpose,
@@ -49,8 +50,9 @@ class UnitNeeds:
         return len(self.given)
 
 
-def needs(session: Session, dossier: Dossier) -> list[UnitNeeds]:
-    """Per chosen unit, what is still wanted (kinds the framework requires, not yet linked to it)."""
+def needs(session: Session, dossier: Dossier, *, held: Collection[int] = ()) -> list[UnitNeeds]:
+    """Per chosen unit, what is still wanted (kinds the framework requires, not yet linked to it); a unit the
+    candidate already holds (`held`, validation/dossiers/held.py) wants nothing."""
     items = evidence.of_dossier(session, dossier.id)  # type: ignore[arg-type]
     links = evidence.links_of(session, [item.id for item, _ in items])  # type: ignore[misc]
     kinds_by_unit: dict[int, list[str]] = {}
@@ -59,6 +61,8 @@ def needs(session: Session, dossier: Dossier) -> list[UnitNeeds]:
             kinds_by_unit.setdefault(link.unit_id, []).append(item.kind.value)
     result = []
     for unit in service.units(session, dossier.id):  # type: ignore[arg-type]
+        if unit.id in held:
+            continue
         given = kinds_by_unit.get(unit.id, [])  # type: ignore[arg-type]
         required = unit.required_evidence or []
         wanted = [kind for kind in required if kind not in given and kind not in AT_ASSESSMENT]
@@ -97,13 +101,28 @@ def canonical(document: dict[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def refusal_to_submit(session: Session, dossier: Dossier, *, user: User) -> AcquisError | None:
+    """Why `submit` refuses this user the freezing of this portfolio (None: it freezes it); the "submit the
+    portfolio" buttons are shown only when there is none."""
+    if found := status.refusal(dossier.status, DossierStatus.PORTFOLIO_SUBMITTED, user.role):
+        return found
+    if missing := consents.missing(session, dossier.candidate_id, ConsentPurpose.PROCESSING):
+        return missing
+    if not evidence.of_dossier(session, dossier.id):  # type: ignore[arg-type]
+        return PortfolioEmpty()
+    return None
+
+
+def can_submit(session: Session, dossier: Dossier, *, user: User) -> bool:
+    return refusal_to_submit(session, dossier, user=user) is None
+
+
 def submit(session: Session, dossier_id: int, *, by: User) -> PortfolioSnapshot:
     """Freeze the portfolio: the manifest is stored with its SHA-256; later uploads cannot change it."""
     dossier = access.get_dossier(session, dossier_id, user=by)
-    consents.require(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
+    if refusal := refusal_to_submit(session, dossier, user=by):
+        raise refusal
     document = manifest(session, dossier)
-    if not document["evidence"]:
-        raise PortfolioEmpty()
     now = utcnow()
     document["submitted_at"] = now.isoformat()
     digest = hashlib.sha256(canonical(document)).hexdigest()

@@ -1,6 +1,6 @@
 """Dossiers: opened for a published framework version, moved through the status table, listed per user."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from acquis import audit
 from acquis.auth.models import Role, User
 from acquis.db import utcnow
-from acquis.errors import Conflict, Forbidden, Invalid
+from acquis.errors import AcquisError, Conflict, Forbidden, Invalid
 from acquis.i18n import N_
 from validation.dossiers import access, consents, status
 from validation.dossiers.models import (
@@ -53,6 +53,13 @@ class DossierAlreadyOpen(Conflict):
     default_message = N_("Le candidat a déjà un dossier en cours pour ce référentiel.")
 
 
+class AllUnitsHeld(Conflict):
+    """Every unit chosen is already validated for the candidate: a dossier would have nothing to prove."""
+
+    code = "all-units-held"
+    default_message = N_("Le candidat a déjà validé tous ces blocs de compétences : il n'y a rien à évaluer.")
+
+
 class ReasonRequired(Invalid):
     """This move must say why."""
 
@@ -85,19 +92,21 @@ def framework_units(session: Session, framework_id: int) -> list[FrameworkUnit]:
 
 
 def create(session: Session, candidate_id: int, *, framework_id: int, unit_ids: list[int] | None,
-           by: User) -> Dossier:
-    """A draft dossier for one published framework version and the chosen units (all by default)."""
+           by: User, held: Collection[int] = ()) -> Dossier:
+    """A draft dossier for one published framework version and the chosen units (all by default), less the
+    units the candidate already holds (`held`, validation/dossiers/held.py): it targets only the others."""
     candidate = access.get_candidate(session, candidate_id, user=by)
-    consents.require(session, candidate_id, ConsentPurpose.PROCESSING)
     framework = session.get(Framework, framework_id)
-    if framework is None or framework.status != FrameworkStatus.PUBLISHED:
-        raise FrameworkNotPublished()
+    if refusal := refusal_to_open(session, candidate_id, framework):
+        raise refusal
+    assert framework is not None
     units = {unit.id: unit for unit in framework_units(session, framework_id)}
     chosen = list(units) if not unit_ids else list(dict.fromkeys(unit_ids))
     if any(unit_id not in units for unit_id in chosen):
         raise UnitNotInFramework()
-    if _open_dossier_for(session, candidate_id, framework.code):
-        raise DossierAlreadyOpen()
+    chosen = [unit_id for unit_id in chosen if unit_id not in held]
+    if not chosen:
+        raise AllUnitsHeld()
     dossier = Dossier(candidate_id=candidate_id, framework_id=framework_id, status=S.DRAFT,
                       counsellor_id=_counsellor_for(session, candidate, by), created_by_id=by.id)
     session.add(dossier)
@@ -106,9 +115,25 @@ def create(session: Session, candidate_id: int, *, framework_id: int, unit_ids: 
     session.add(StatusChange(dossier_id=dossier.id, from_status=None, to_status=S.DRAFT,  # type: ignore[arg-type]
                              actor_id=by.id, actor_kind=status.actor_kind(by.role)))
     audit.record(session, actor=by, action="dossier.created", entity_type="dossier", entity_id=dossier.id,
-                 detail={"framework_id": framework_id, "units": len(chosen)})
+                 detail={"framework_id": framework_id, "units": len(chosen), "held": len(units.keys() & set(held))})
     session.flush()
     return dossier
+
+
+def refusal_to_open(session: Session, candidate_id: int, framework: Framework | None) -> AcquisError | None:
+    """Why `create` refuses this candidate a dossier on this framework whatever units are chosen (None: it opens
+    one); the "open a dossier" forms offer only the frameworks without one (`openable_frameworks`)."""
+    if missing := consents.missing(session, candidate_id, ConsentPurpose.PROCESSING):
+        return missing
+    if framework is None or framework.status != FrameworkStatus.PUBLISHED:
+        return FrameworkNotPublished()
+    if _open_dossier_for(session, candidate_id, framework.code):
+        return DossierAlreadyOpen()
+    return None
+
+
+def openable_frameworks(session: Session, candidate_id: int) -> list[Framework]:
+    return [f for f in published_frameworks(session) if refusal_to_open(session, candidate_id, f) is None]
 
 
 def _open_dossier_for(session: Session, candidate_id: int, framework_code: str) -> Dossier | None:
@@ -152,25 +177,53 @@ def transition(session: Session, dossier: Dossier, target: DossierStatus, *, by:
 def move(session: Session, dossier_id: int, target: DossierStatus, *, by: User, reason: str | None = None) -> Dossier:
     """A plain move (submit, start a review, start the portfolio, flag, withdraw)."""
     dossier = access.get_dossier(session, dossier_id, user=by)
-    if target in DEDICATED:
-        raise DedicatedAction()
-    if target == S.SUBMITTED:
-        consents.require(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
+    if refusal := refusal_to_move(session, dossier, target, user=by):
+        raise refusal
     transition(session, dossier, target, by=by, reason=reason)
     return dossier
+
+
+def refusal_to_move(session: Session, dossier: Dossier, target: DossierStatus, *, user: User) -> AcquisError | None:
+    """Why `move` refuses this user this move, whatever reason is given (None: it makes it)."""
+    if target in DEDICATED:
+        return DedicatedAction()
+    if found := status.refusal(dossier.status, target, user.role):
+        return found
+    if target == S.SUBMITTED:
+        return consents.missing(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
+    return None
+
+
+def open_moves(session: Session, dossier: Dossier, *, user: User) -> list[DossierStatus]:
+    """The plain moves `move` makes for this user now: the only ones the move buttons offer."""
+    return [target for target in status.moves_for(dossier.status, user.role)
+            if refusal_to_move(session, dossier, target, user=user) is None]
 
 
 def reopen(session: Session, dossier_id: int, *, by: User) -> Dossier:
     """A lapsed dossier goes back to the state it lapsed from."""
     dossier = access.get_dossier(session, dossier_id, user=by)
+    if refusal := refusal_to_reopen(session, dossier, user=by):
+        raise refusal
+    transition(session, dossier, _lapsed_from(session, dossier), by=by, reason=None)
+    return dossier
+
+
+def refusal_to_reopen(session: Session, dossier: Dossier, *, user: User) -> AcquisError | None:
+    """Why `reopen` refuses this user this dossier (None: it reopens it); the "reopen" buttons are shown only
+    when there is none."""
+    if dossier.status != S.LAPSED:  # else it would make whatever move leads back to where it once lapsed from
+        return status.TransitionNotAllowed()
+    if found := status.refusal(dossier.status, _lapsed_from(session, dossier), user.role):
+        return found
+    return consents.missing(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
+
+
+def _lapsed_from(session: Session, dossier: Dossier) -> DossierStatus:
     last = session.exec(select(StatusChange).where(StatusChange.dossier_id == dossier.id,
                                                    StatusChange.to_status == S.LAPSED)
                         .order_by(col(StatusChange.id).desc())).first()
-    target = last.from_status if last and last.from_status else S.DRAFT
-    if dossier.status == S.LAPSED:
-        consents.require(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
-    transition(session, dossier, target, by=by, reason=None)
-    return dossier
+    return last.from_status if last and last.from_status else S.DRAFT
 
 
 def assign_counsellor(session: Session, dossier_id: int, *, counsellor_id: int | None, by: User) -> Dossier:

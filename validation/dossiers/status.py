@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from acquis.auth.models import Role
-from acquis.errors import Conflict, Forbidden
+from acquis.errors import AcquisError, Conflict, Forbidden
 from acquis.i18n import N_, gettext
 
 
@@ -192,13 +192,20 @@ def actor_kind(role: Role | None) -> str:
 
 def check(current: DossierStatus, target: DossierStatus, role: Role | None) -> None:
     """Refuse, with a message saying why, any move the table does not allow for this role."""
+    if found := refusal(current, target, role):
+        raise found
+
+
+def refusal(current: DossierStatus, target: DossierStatus, role: Role | None) -> AcquisError | None:
+    """Why the table refuses this role this move (None: it allows it; then it is in `moves_for`)."""
     allowed = TRANSITIONS.get((current, target))
     if allowed is None:
-        raise TransitionNotAllowed(gettext("Impossible de passer de « %(from)s » à « %(to)s ».")
-                                   % {"from": label(current), "to": label(target)})
+        return TransitionNotAllowed(gettext("Impossible de passer de « %(from)s » à « %(to)s ».")
+                                    % {"from": label(current), "to": label(target)})
     if actor_kind(role) not in allowed:
-        raise TransitionForbidden(gettext("Votre rôle ne permet pas de passer de « %(from)s » à « %(to)s ».")
-                                  % {"from": label(current), "to": label(target)})
+        return TransitionForbidden(gettext("Votre rôle ne permet pas de passer de « %(from)s » à « %(to)s ».")
+                                   % {"from": label(current), "to": label(target)})
+    return None
 
 
 def moves_for(current: DossierStatus, role: Role | None) -> list[DossierStatus]:

@@ -17,7 +17,9 @@ from validation.dossiers import (
     admissibility,
     consents,
     evidence,
+    held,
     pages,
+    paper_code_views,
     portfolio,
     search,
     service,
@@ -25,6 +27,7 @@ from validation.dossiers import (
 )
 from validation.dossiers.candidate_views import CaseworkerDep
 from validation.dossiers.forms import FormDep
+from validation.dossiers.paper_codes import FormKind
 from validation.dossiers.status import DossierStatus
 
 router = APIRouter()
@@ -34,20 +37,23 @@ MAX_PAGE = 1_000_000
 STATUS_FRAGMENT = "validation/dossiers/_dossier_status.html"
 
 
-def dossier_context(session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
+def dossier_context(session: Session, dossier_id: int, *, user: User, request: Request | None = None,
+                    **extra: Any) -> dict[str, Any]:
     dossier = access.get_dossier(session, dossier_id, user=user)
+    kept = held.of_dossier(request, session, dossier) if request is not None else []
     items = evidence.of_dossier(session, dossier_id) if access.may_see_evidence(user, dossier) else []
-    moves = [move for move in status.moves_for(dossier.status, user.role) if move not in service.DEDICATED]
+    moves = service.open_moves(session, dossier, user=user)
     return pages.context(
         dossier=dossier, candidate=service.candidate_of(session, dossier),
         framework=service.framework_of(session, dossier),
         units=service.units(session, dossier_id), history=service.history(session, dossier_id), items=items,
         links=evidence.links_of(session, [item.id for item, _ in items]),  # type: ignore[misc]
-        needs=portfolio.needs(session, dossier), snapshots=portfolio.snapshots(session, dossier_id),
-        moves=moves, can_decide=_can(dossier, user, DossierStatus.ADMISSIBLE),
-        can_submit_portfolio=_can(dossier, user, DossierStatus.PORTFOLIO_SUBMITTED),
-        can_reopen=dossier.status == DossierStatus.LAPSED and bool(status.moves_for(dossier.status, user.role)),
-        accepts_evidence=dossier.status in status.EVIDENCE_OPEN and evidence.is_contributor(user),
+        needs=portfolio.needs(session, dossier, held=[unit.unit_id for unit in kept]), held=kept,
+        snapshots=portfolio.snapshots(session, dossier_id), moves=moves,
+        can_decide=_can(dossier, user, DossierStatus.ADMISSIBLE),
+        can_submit_portfolio=portfolio.can_submit(session, dossier, user=user),
+        can_reopen=service.refusal_to_reopen(session, dossier, user=user) is None,
+        accepts_evidence=evidence.can_add(session, dossier, user=user), is_staff=access.is_staff_for(user),
         counsellors=users_with_roles(session, [Role.COUNSELLOR]) if user.role in access.SEE_ALL else [],
         **extra)
 
@@ -63,7 +69,7 @@ def back_to_dossier(request: Request, session: Session, dossier_id: int, *, user
     if htmx or extra.get("error"):
         # htmx swaps no 4xx answer: the fragment carrying the error message comes as a 200.
         return render(request, DOSSIER_PAGE, STATUS_FRAGMENT, status_code=200 if htmx else status_code,
-                      **dossier_context(session, dossier_id, user=user, **extra))
+                      **dossier_context(session, dossier_id, user=user, request=request, **extra))
     target = "show_portal_dossier" if user.role == Role.CANDIDATE else "show_dossier"
     return RedirectResponse(request.url_for(target, dossier_id=dossier_id), status_code=303)
 
@@ -86,10 +92,11 @@ def list_dossiers(request: Request, session: SessionDep, user: CaseworkerDep, st
 def new_dossier(request: Request, session: SessionDep, user: CaseworkerDep, candidate_id: int,
                 framework_id: int | None = None) -> Response:
     candidate = access.get_candidate(session, candidate_id, user=user)
-    frameworks = service.published_frameworks(session)
+    frameworks = service.openable_frameworks(session, candidate_id)
     chosen = next((f for f in frameworks if f.id == framework_id), None)
+    kept = held.of(request, session, candidate_id, chosen.id) if chosen and chosen.id else []  # type: ignore[arg-type]
     return render(request, "validation/dossiers/dossier_new.html", **pages.context(
-        candidate=candidate, frameworks=frameworks, chosen=chosen,
+        candidate=candidate, frameworks=frameworks, chosen=chosen, held=kept,
         units=service.framework_units(session, chosen.id) if chosen and chosen.id else []))
 
 
@@ -99,13 +106,15 @@ def create_dossier(request: Request, session: SessionDep, user: UserDep, candida
     try:
         framework_id = int(str(form.get("framework_id") or "0"))
         unit_ids = [int(str(value)) for value in form.getlist("unit_ids") if str(value).isdigit()]
-        dossier = service.create(session, candidate_id, framework_id=framework_id, unit_ids=unit_ids, by=user)
+        kept = [unit.unit_id for unit in held.of(request, session, candidate_id, framework_id)]
+        dossier = service.create(session, candidate_id, framework_id=framework_id, unit_ids=unit_ids, by=user,
+                                 held=kept)
     except (AcquisError, ValueError) as problem:
         message = problem.message if isinstance(problem, AcquisError) else str(problem)
         code = problem.status_code if isinstance(problem, AcquisError) else 422
         candidate = access.get_candidate(session, candidate_id, user=user)
         return render(request, "validation/dossiers/dossier_new.html", status_code=code, **pages.context(
-            candidate=candidate, frameworks=service.published_frameworks(session), chosen=None, units=[],
+            candidate=candidate, frameworks=service.openable_frameworks(session, candidate_id), chosen=None, units=[],
             error=message))
     session.commit()
     target = "show_portal_dossier" if user.role == Role.CANDIDATE else "show_dossier"
@@ -117,7 +126,7 @@ def show_dossier(request: Request, session: SessionDep, user: UserDep, dossier_i
     if user.role == Role.CANDIDATE:
         access.get_dossier(session, dossier_id, user=user)
         return RedirectResponse(request.url_for("show_portal_dossier", dossier_id=dossier_id), status_code=303)
-    return render(request, DOSSIER_PAGE, **dossier_context(session, dossier_id, user=user))
+    return render(request, DOSSIER_PAGE, **dossier_context(session, dossier_id, user=user, request=request))
 
 
 @router.post("/dossiers/{dossier_id}/move", name="move_dossier")
@@ -171,11 +180,12 @@ def download_snapshot(session: SessionDep, user: UserDep, snapshot_id: int) -> R
 @router.get("/dossiers/{dossier_id}/admissibility", name="show_admissibility")
 def show_admissibility(request: Request, session: SessionDep, user: RegistrarDep, dossier_id: int) -> Response:
     return render(request, "validation/dossiers/dossier_admissibility.html",
-                  **_admissibility_context(session, dossier_id, user=user))
+                  **_admissibility_context(request, session, dossier_id, user=user))
 
 
-def _admissibility_context(session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
-    context = dossier_context(session, dossier_id, user=user, **extra)
+def _admissibility_context(request: Request, session: Session, dossier_id: int, *, user: User,
+                           **extra: Any) -> dict[str, Any]:
+    context = dossier_context(session, dossier_id, user=user, request=request, **extra)
     context["review"] = admissibility.review(session, context["dossier"])
     context["consents_active"] = consents.active(session, context["candidate"].id)
     return context
@@ -195,7 +205,7 @@ def decide_admissibility(request: Request, session: SessionDep, user: RegistrarD
         if problem.status_code == 404:
             raise
         return render(request, "validation/dossiers/dossier_admissibility.html", status_code=problem.status_code,
-                      **_admissibility_context(session, dossier_id, user=user, error=problem.message))
+                      **_admissibility_context(request, session, dossier_id, user=user, error=problem.message))
     session.commit()
     return RedirectResponse(request.url_for("show_dossier", dossier_id=dossier_id), status_code=303)
 
@@ -213,6 +223,8 @@ def assign_counsellor(request: Request, session: SessionDep, user: RegistrarDep,
 def print_attestation_form(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
     """A blank form for a trusted third party to attest the candidate's work, to print and carry."""
     dossier = access.get_dossier(session, dossier_id, user=user)
+    paper = paper_code_views.printed(request, FormKind.ATTESTATION, candidate_id=dossier.candidate_id,
+                                     dossier_id=dossier_id, user=user)
     return render(request, "validation/dossiers/attestation_form.html", **pages.context(
         dossier=dossier, candidate=service.candidate_of(session, dossier),
-        framework=service.framework_of(session, dossier), units=service.units(session, dossier_id)))
+        framework=service.framework_of(session, dossier), units=service.units(session, dossier_id), paper=paper))

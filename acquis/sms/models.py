@@ -1,0 +1,41 @@
+"""The `sms_message` table: the transactional outbox of text messages, one row per message."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.i18n import N_
+
+
+class SmsStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its next attempt (or for the gateway to be configured)
+    SENT = "sent"  # the gateway accepted it
+    DELIVERED = "delivered"  # the operator's delivery report came back
+    FAILED = "failed"  # refused by the operator, or given up after too many attempts
+
+
+STATUS_LABELS = {SmsStatus.QUEUED: N_("en attente"), SmsStatus.SENT: N_("envoyé"),
+                 SmsStatus.DELIVERED: N_("remis"), SmsStatus.FAILED: N_("échec")}
+
+
+class SmsMessage(SQLModel, table=True):
+    """One text message to one phone, written in the transaction of the event that causes it."""
+
+    __tablename__ = "sms_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=20)  # E.164: "+22376123456"
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    purpose: str = Field(max_length=40)  # a fixed word: "login-code", "registration", ...
+    urgent: bool = False  # codes: sent even in quiet hours
+    event_key: str | None = Field(default=None, max_length=200, unique=True)  # one message per event
+    status: SmsStatus = Field(default=SmsStatus.QUEUED, sa_type=str_enum(SmsStatus))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    gateway_answer: str | None = Field(default=None, max_length=300)  # the gateway's last answer, or the error
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
