@@ -17,6 +17,7 @@ from acquis.config import Settings
 from acquis.db import make_engine, make_read_engine
 from acquis.hosts import HostMiddleware
 from acquis.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
+from acquis.sms import incoming as sms_incoming
 from acquis.sms import jobs as sms_jobs
 from acquis.sms import models as sms_models
 from acquis.sms import sender as sms_sender
@@ -39,6 +40,7 @@ from certificates import issuing_views as certificates_issuing_views
 from certificates import jobs as certificate_jobs
 from certificates import models as certificate_models
 from certificates import scanning as certificate_scanning
+from certificates import sms_lookup as certificate_sms_lookup
 from certificates import views as certificates_views
 from validation.dossiers import api as dossiers_api
 from validation.dossiers import candidate_views as dossiers_candidate_views
@@ -50,6 +52,7 @@ from validation.dossiers import models as dossier_models
 from validation.dossiers import paper_code_views as dossiers_paper_code_views
 from validation.dossiers import paper_codes as dossier_paper_codes
 from validation.dossiers import portal as dossiers_portal
+from validation.dossiers import sms_status as dossier_sms_status
 from validation.dossiers import views as dossiers_views
 from validation.frameworks import api as frameworks_api
 from validation.frameworks import models as framework_models
@@ -139,6 +142,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.jobs = scheduled_jobs(settings)
     app.state.held_units = certificates_carried.held_units  # intake lists the units already validated
     app.state.phone_logins = dossier_candidates.login_for_phone  # the login page takes a candidate's phone
+    app.state.sms_services = sms_incoming.Services(  # what a text to Acquis answers (STATUT, a certificate number)
+        language=dossier_sms_status.language, status=dossier_sms_status.status,
+        certificate_number=certificate_sms_lookup.number_in, certificate=certificate_sms_lookup.verdict)
     metrics.watch_pools(app.state.engine, app.state.read_engine)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits)  # before anything reads the body
     app.add_middleware(ShellMiddleware)

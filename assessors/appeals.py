@@ -11,7 +11,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_, gettext
-from assessors import assignment, jury, service
+from assessors import assignment, jury, messages, service
 from assessors.models import Appeal, AppealOutcome, AppealWaiver, JuryDecision
 from assessors.rules import Outcome
 from validation.dossiers import access
@@ -159,6 +159,8 @@ def decide(session: Session, appeal_id: int, *, outcome: AppealOutcome, reason: 
     audit.record(session, actor=by, action="appeal.decided", entity_type="dossier", entity_id=dossier.id,
                  detail={"appeal": row.id, "outcome": outcome.value})
     dossiers.transition(session, dossier, target, by=by, reason=row.reason, detail={"appeal": row.id})
+    messages.appeal(session, dossiers.candidate_of(session, dossier), appeal_id=row.id, outcome=outcome,  # type: ignore[arg-type]
+                    reason=row.reason)
     return row
 
 

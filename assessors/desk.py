@@ -2,6 +2,7 @@
 the dossier back for more evidence (reasons per unit) or plans the assessment and records its sessions."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -10,7 +11,7 @@ from acquis.auth.models import User
 from acquis.db import utcnow
 from acquis.errors import AcquisError, Invalid
 from acquis.i18n import N_
-from assessors import service
+from assessors import messages, service
 from assessors.models import (
     AssessmentSession,
     EvidenceReview,
@@ -120,6 +121,8 @@ def flag(session: Session, dossier_id: int, *, reasons: dict[int, str], by: User
                       flagged_by_id=by.id) for unit_id, text in sorted(given.items())]
     session.add_all(flags)
     session.flush()
+    messages.evidence_asked(session, dossiers.candidate_of(session, dossier), change_id=change.id,  # type: ignore[arg-type]
+                            reasons=[text for _unit, text in sorted(given.items())])
     audit.record(session, actor=by, action="assessment.flagged", entity_type="dossier", entity_id=dossier_id,
                  detail={"units": sorted(codes[u] for u in given)})
     return flags
@@ -193,8 +196,19 @@ def schedule(session: Session, dossier_id: int, *, by: User) -> Dossier:
     dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS)
     if refusal := refusal_to_schedule(session, dossier):
         raise refusal
-    dossiers.transition(session, dossier, S.ASSESSMENT_SCHEDULED, by=by)
+    change = dossiers.transition(session, dossier, S.ASSESSMENT_SCHEDULED, by=by)
+    messages.convocation(session, dossiers.candidate_of(session, dossier), change_id=change.id,  # type: ignore[arg-type]
+                         first=first_sitting(list(plans(session, dossier_id).values())))
     return dossier
+
+
+def first_sitting(planned: list[UnitPlan]) -> tuple[date, str | None, str] | None:
+    """The earliest day (and time) planned, with its place: what the convocation message says."""
+    dated = sorted((p.scheduled_on, p.scheduled_time or "", p.place) for p in planned if p.scheduled_on is not None)
+    if not dated:
+        return None
+    day, time, place = dated[0]
+    return day, time or None, place
 
 
 def sessions(session: Session, dossier_id: int) -> list[AssessmentSession]:

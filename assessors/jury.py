@@ -12,7 +12,7 @@ from acquis import audit
 from acquis.auth.models import User
 from acquis.errors import AcquisError, Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_, gettext
-from assessors import gaps, moderation, registry, rules, scoring, service
+from assessors import gaps, messages, moderation, registry, rules, scoring, service
 from assessors.models import Assignment, Declaration, GapPlan, JuryDecision, JuryVote, UnitResult, ValidatedUnit
 from assessors.rules import Outcome
 from validation.dossiers import service as dossiers
@@ -152,6 +152,8 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
                  detail={"decision": decision.id, "outcome": outcome.value, "validated": sorted(validated)})
     dossiers.transition(session, dossier, S.DECIDED, by=by, detail={"decision": decision.id,
                                                                      "outcome": outcome.value})
+    messages.decision(session, dossiers.candidate_of(session, dossier), decision_id=decision.id,  # type: ignore[arg-type]
+                      outcome=outcome)
     return decision
 
 

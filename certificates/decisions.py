@@ -16,7 +16,7 @@ from acquis.errors import Conflict
 from acquis.i18n import N_
 from assessors import appeals, jury
 from assessors.models import JuryDecision
-from certificates import revocation, service
+from certificates import messages, revocation, service
 from certificates.models import Certificate, CertificateStatus, IssueRequest, UnitSnapshot
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import Dossier
@@ -136,6 +136,8 @@ def issue_for_decisions(session: Session, decision_ids: Sequence[int], *, by: Us
             session.add(cert)
         decision = session.get(JuryDecision, decision_id)
         dossier = session.get(Dossier, decision.dossier_id) if decision else None
+        if dossier is not None:
+            messages.ready(session, dossiers.candidate_of(session, dossier), cert, settings=settings)
         if dossier is not None and dossier.status in AWAITING:
             keeps_appeal = appeals.window_open(session, decision, settings=settings, today=today)  # type: ignore[arg-type]
             dossiers.transition(session, dossier, S.PARTIALLY_CERTIFIED if keeps_appeal else S.CERTIFIED, by=by,

@@ -14,7 +14,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import TooManyRequests
 from acquis.i18n import N_
-from certificates import credential, keystore, reissue, seal, service
+from certificates import credential, keystore, messages, reissue, seal, service
 from certificates.models import Certificate, CertificateStatus, VerificationLog
 from certificates.scanning import Presented
 from certificates.verify import Revocation, result, verify_seal_text
@@ -22,7 +22,7 @@ from certificates.verify import Revocation, result, verify_seal_text
 # Looking up by number: at most this many per client in the window; numbers stay unguessable.
 NUMBER_LOOKUPS = 30
 NUMBER_WINDOW = timedelta(minutes=15)
-CHANNELS = ("page", "number", "upload", "api", "cli")
+CHANNELS = ("page", "number", "upload", "api", "cli", "sms")
 WITHDRAWN_VERDICTS = ("revoked", "superseded", "reissued")
 
 
@@ -192,10 +192,16 @@ def check_number_rate(session: Session, client: str | None, *, now: datetime | N
         raise TooManyLookups()
 
 
-def log(engine: Engine, *, channel: str, verdict: str, client: str | None) -> None:
-    """Record one verification in its own short transaction (callers may hold a read-only session)."""
+def log(engine: Engine, *, channel: str, verdict: str, client: str | None,
+        watcher: messages.Watcher | None = None) -> None:
+    """Record one verification in its own short transaction (callers may hold a read-only session), with the
+    message to the holder who asked to be told (messages.watcher)."""
     # One INSERT without the ORM's unit of work: the QR page logs every scan, and this is a third of its cost.
     with engine.begin() as connection:
-        connection.execute(insert(VerificationLog).values(at=utcnow(), channel=channel, verdict=verdict,
+        at = utcnow()
+        connection.execute(insert(VerificationLog).values(at=at, channel=channel, verdict=verdict,
                                                           client_hash=client))
+        if watcher is not None:  # the message goes with the logged check, in the same transaction
+            with Session(bind=connection) as session:
+                messages.checked(session, watcher, today=at.date())
     metrics.VERIFICATIONS.labels(verdict=verdict, channel=channel).inc()

@@ -13,7 +13,7 @@ from acquis.auth.guard import RegistrarDep, UserDep
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.web import render
-from certificates import keystore, public_documents, reissue, revocation, scanning, service, verification
+from certificates import keystore, messages, public_documents, reissue, revocation, scanning, service, verification
 from certificates.models import STATUS_LABELS, StatusList
 
 router = APIRouter()
@@ -43,9 +43,11 @@ def _day(iso: str | None) -> str:
 
 def _show(request: Request, session: Session, outcome: dict[str, Any], *, channel: str, page: str,
           **context: Any) -> Response:
+    watcher = messages.watcher(session, outcome) if channel in messages.WATCHED_CHANNELS else None
     # End the request's own transaction first: on SQLite a POST's would hold the write lock.
     session.rollback()
-    verification.log(request.app.state.engine, channel=channel, verdict=outcome["verdict"], client=_client(request))
+    verification.log(request.app.state.engine, channel=channel, verdict=outcome["verdict"], client=_client(request),
+                     watcher=watcher)
     return render(request, page, "certificates/_verdict.html", outcome=outcome, tone=tone(outcome), day=_day,
                   headers={"Cache-Control": "no-store"}, **context)
 

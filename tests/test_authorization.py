@@ -200,6 +200,7 @@ GET  /paper/{checklist_id}                                               -    h 
 POST /paper/{checklist_id}/confirm                                       -    h     h     h    h    Y     h   Y     Y
 # The candidate portal: candidates only, each their own.
 GET  /portal                                                             -    Y     Y     -    -    -     -   -     -
+POST /portal/check-alerts                                                -    Y     Y     -    -    -     -   -     -
 GET  /portal/consents                                                    -    Y     Y     -    -    -     -   -     -
 POST /portal/consents                                                    -    Y     Y     -    -    -     -   -     -
 GET  /portal/dossiers/new                                                -    Y     Y     -    -    -     -   -     -

@@ -50,8 +50,10 @@ def enter_code(client: TestClient, phone: str, code: str) -> object:
 
 
 def sent_codes(session: Session) -> list[SmsMessage]:
+    """The login codes queued (registering a candidate queues a message of its own)."""
     session.expire_all()
-    return list(session.exec(select(SmsMessage).order_by(col(SmsMessage.id))))
+    return list(session.exec(select(SmsMessage).where(SmsMessage.purpose == "login-code")
+                             .order_by(col(SmsMessage.id))))
 
 
 def code_in(message: SmsMessage) -> str:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 from acquis import cli
 from acquis.config import Settings
 from acquis.db import utcnow
+from acquis.i18n import gettext
 from acquis.jobs import JobRun
 from acquis.main import create_app
 from acquis.sms import incoming, outbox, sender
@@ -19,6 +20,7 @@ from acquis.sms.jobs import SEND
 from acquis.sms.models import SmsMessage, SmsStatus
 from tests import kannel as kannel_support
 from tests.browser import serving
+from tests.certificates_support import issued
 from tests.conftest import unavailable
 from tests.kannel import Kannel
 
@@ -104,14 +106,20 @@ def sms_job_ran(engine: object) -> bool:
 
 def test_a_text_from_a_phone_reaches_acquis_and_its_reply_comes_back(kannel: Kannel, gateway_settings: Settings,
                                                                       caplog: pytest.LogCaptureFixture) -> None:
-    phone = a_phone()
+    phone, employer = a_phone(), a_phone()
     app = create_app(gateway_settings)
+    with Session(app.state.engine) as session:
+        number = issued(session, gateway_settings).number
     with caplog.at_level(logging.INFO, logger="acquis.sms"), serving(app, port=kannel.callback_port):
         kannel.operator(f"{phone} 36123 text AIDE")
         replies = kannel.wait_for(lambda: [r for r in kannel.received() if r[1] == phone], "the reply")
+        kannel.operator(f"{employer} 36123 text {number.lower()}")  # fakesmsc picks among its texts at random
+        verdicts = kannel.wait_for(lambda: [r for r in kannel.received() if r[1] == employer], "the verdict")
     app.state.engine.dispose()
-    assert replies == [("36123", phone, incoming.reply(phone="", text=""))]
+    assert replies == [("36123", phone, gettext(incoming.HELP))]
+    assert verdicts == [("36123", employer, verdicts[0][2])] and "VALIDE : Aminata Kouyaté" in verdicts[0][2]
     assert "sms received from" in caplog.text and phone not in caplog.text and phone[1:] not in caplog.text
+    assert number not in caplog.text
 
 
 def test_messages_wait_while_the_gateway_is_down_and_go_once_it_is_back(kannel: Kannel,

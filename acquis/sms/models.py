@@ -1,4 +1,5 @@
-"""The `sms_message` table: the transactional outbox of text messages, one row per message."""
+"""The `sms_message` table: the transactional outbox of text messages, one row per message; `sms_stop`: the
+phones that answered STOP."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -15,10 +16,12 @@ class SmsStatus(StrEnum):
     SENT = "sent"  # the gateway accepted it
     DELIVERED = "delivered"  # the operator's delivery report came back
     FAILED = "failed"  # refused by the operator, or given up after too many attempts
+    SKIPPED = "skipped"  # not sent: a non-essential message to a phone that answered STOP
 
 
 STATUS_LABELS = {SmsStatus.QUEUED: N_("en attente"), SmsStatus.SENT: N_("envoyé"),
-                 SmsStatus.DELIVERED: N_("remis"), SmsStatus.FAILED: N_("échec")}
+                 SmsStatus.DELIVERED: N_("remis"), SmsStatus.FAILED: N_("échec"),
+                 SmsStatus.SKIPPED: N_("non envoyé (STOP)")}
 
 
 class SmsMessage(SQLModel, table=True):
@@ -39,3 +42,12 @@ class SmsMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SmsStop(SQLModel, table=True):
+    """A phone that answered STOP: it gets only essential messages (codes, convocations) until it answers START."""
+
+    __tablename__ = "sms_stop"
+
+    phone: str = Field(primary_key=True, max_length=20)  # E.164: "+22376123456"
+    stopped_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -4,7 +4,9 @@
                    event_key=f"registration:{candidate.id}")
 
 The row goes with the caller's transaction (flush, never commit): a message exists if and only if its
-event committed. `event_key` makes a second enqueue for the same event return the first message."""
+event committed. `event_key` makes a second enqueue for the same event return the first message.
+A message with `essential=False` (news of a step, not a code or a convocation) to a phone that answered STOP
+is recorded as "skipped" and never sent: staff see on the SMS page that it was not sent, and why."""
 
 import re
 
@@ -14,7 +16,8 @@ from sqlmodel import Session, select
 
 from acquis.errors import Invalid
 from acquis.i18n import N_
-from acquis.sms.models import SmsMessage
+from acquis.sms import stops
+from acquis.sms.models import SmsMessage, SmsStatus
 from acquis.sms.sender import wake_urgent_sender
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -36,8 +39,9 @@ class EmptySms(Invalid):
 
 
 def enqueue(session: Session, *, to: str, text: str, purpose: str, urgent: bool = False,
-            event_key: str | None = None) -> SmsMessage:
-    """Queue a message in the session's transaction; for an `event_key` already queued, that message."""
+            event_key: str | None = None, essential: bool = True) -> SmsMessage:
+    """Queue a message in the session's transaction; for an `event_key` already queued, that message.
+    A non-`essential` message to a stopped phone is recorded as skipped, not queued."""
     if not E164.fullmatch(to):
         raise BadSmsNumber()
     if not text.strip():
@@ -46,8 +50,9 @@ def enqueue(session: Session, *, to: str, text: str, purpose: str, urgent: bool 
         raise ValueError(f"purpose must be a fixed word like 'login-code', not {purpose!r}")
     if urgent and not event.contains(session, "after_commit", _committed):
         event.listen(session, "after_commit", _committed)  # a code goes as soon as it exists
+    status = SmsStatus.SKIPPED if not essential and stops.stopped(session, to) else SmsStatus.QUEUED
     if event_key is None:
-        message = SmsMessage(phone=to, text=text, purpose=purpose, urgent=urgent)
+        message = SmsMessage(phone=to, text=text, purpose=purpose, urgent=urgent, status=status)
         session.add(message)
         session.flush()
         return message
@@ -55,7 +60,7 @@ def enqueue(session: Session, *, to: str, text: str, purpose: str, urgent: bool 
     # neither fails (a plain INSERT would abort the caller's PostgreSQL transaction on the duplicate).
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(SmsMessage).values(phone=to, text=text, purpose=purpose, urgent=urgent,
-                                              event_key=event_key).on_conflict_do_nothing())
+                                              event_key=event_key, status=status).on_conflict_do_nothing())
     return session.exec(select(SmsMessage).where(SmsMessage.event_key == event_key)).one()
 
 

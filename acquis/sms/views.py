@@ -57,9 +57,11 @@ def sms_delivery(request: Request, token: str = "", message_id: Annotated[int, Q
 @router.get("/sms/incoming", name="sms_incoming", response_class=PlainTextResponse)
 def sms_incoming(request: Request, token: str = "", phone: Annotated[str, Query(alias="from")] = "",
                  text: str = "") -> str:
-    """An incoming message (Kannel's get-url: `...&from=%p&text=%a`); the answer is the reply."""
+    """An incoming message (Kannel's get-url: `...&from=%p&text=%a`); the answer is the reply. It writes (STOP,
+    the lookup counter): sessions of its own on the write engine."""
     _check_token(request, token)
-    return incoming.reply(phone=phone, text=text)
+    return incoming.reply(request.app.state.engine, request.app.state.settings, request.app.state.sms_services,
+                          phone=phone, text=text[:200])
 
 
 def _check_token(request: Request, token: str) -> None:

@@ -10,7 +10,7 @@ from acquis.auth.models import User
 from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid
 from acquis.i18n import N_, gettext
-from validation.dossiers import access, consents, service, work_history
+from validation.dossiers import access, consents, messages, service, work_history
 from validation.dossiers.models import ConsentPurpose, Dossier, Evidence, EvidenceKind
 from validation.dossiers.status import DossierStatus
 
@@ -117,7 +117,10 @@ def decide(session: Session, dossier_id: int, *, decision: Decision, by: User, m
         if not (reason or "").strip() or not (advice or "").strip():
             raise AdviceRequired()
         detail["advice"] = (advice or "").strip()
-    service.transition(session, dossier, target, by=by, reason=reason, detail=detail)
+    change = service.transition(session, dossier, target, by=by, reason=reason, detail=detail)
+    messages.admissibility(session, service.candidate_of(session, dossier), change_id=change.id,  # type: ignore[arg-type]
+                           decision=decision, missing=missing or [], reason=reason, advice=advice,
+                           labels=CHECK_LABELS)
     return dossier
 
 

@@ -13,7 +13,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid
 from acquis.i18n import N_
-from validation.dossiers import access, countries, identity, phone, search
+from validation.dossiers import access, countries, identity, messages, phone, search
 from validation.dossiers.models import Candidate, CandidateCreate
 
 ONE_TIME_DIGITS = 10
@@ -89,6 +89,8 @@ def register(session: Session, data: CandidateCreate, *, by: User | None, settin
     audit.record(session, actor=by, action="candidate.registered", entity_type="candidate",
                  entity_id=candidate.id, detail={"self_registered": by is None})
     given = account is None and with_account
+    if account is not None or with_account:  # an office record without an account is told with its first slip
+        messages.registered(session, candidate, code=secret if given else None)
     return Registration(candidate, secret if given else None)
 
 
@@ -134,6 +136,7 @@ def new_one_time_password(session: Session, candidate_id: int, *, by: User) -> t
     user = session.get(User, candidate.user_id) if candidate.user_id else None
     if user is None:
         _open_account(session, candidate, passwords.HASHER.hash(secret), by=by, temporary=True)
+        messages.registered(session, candidate, code=secret)  # the account of an office record opens now
     else:
         user.password_hash, user.password_once = passwords.HASHER.hash(secret), True
         candidate.password_temporary = True
@@ -157,6 +160,17 @@ def change_password(session: Session, user: User, *, current: str, new: str, set
         candidate.password_temporary = False
         session.add(candidate)
     session.flush()
+
+
+def tell_when_checked(session: Session, user: User, *, on: bool) -> Candidate:
+    """The holder's choice: an SMS on each day their certificate is checked valid (verifiers are not told)."""
+    candidate = access.candidate_of(session, user)
+    candidate.sms_when_checked = on
+    session.add(candidate)
+    audit.record(session, actor=user, action="candidate.check_alerts", entity_type="candidate",
+                 entity_id=candidate.id, detail={"on": on})
+    session.flush()
+    return candidate
 
 
 def mark_identity_seen(session: Session, candidate_id: int, *, by: User) -> Candidate:

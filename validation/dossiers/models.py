@@ -129,6 +129,7 @@ class Candidate(SQLModel, table=True):
     registered_by_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     self_registered: bool = False
     password_temporary: bool = False
+    sms_when_checked: bool = False  # the holder asked for an SMS when their certificate is checked (once a day)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property

@@ -151,6 +151,15 @@ def change_password(request: Request, session: SessionDep, user: CandidateDep,
     return RedirectResponse(request.url_for("show_portal"), status_code=303)
 
 
+@router.post("/portal/check-alerts", name="set_check_alerts")
+def set_check_alerts(request: Request, session: SessionDep, user: CandidateDep,
+                     on: Annotated[bool, Form()]) -> Response:
+    """On or off: an SMS the day someone checks the holder's certificate and finds it valid."""
+    candidates.tell_when_checked(session, user, on=on)
+    session.commit()
+    return RedirectResponse(request.url_for("show_portal"), status_code=303)
+
+
 @router.get("/portal/work", name="show_my_work")
 def show_my_work(request: Request, session: SessionDep, user: CandidateDep) -> Response:
     candidate = _me(session, user)

@@ -1,0 +1,91 @@
+"""A certificate number sent by SMS: its verdict, through the one verification service (channel "sms").
+
+What it shows follows the web lookup by number (verification.verify_number): a valid certificate's holder and
+qualification; for a withdrawn one, the verdict and its date only, never who held it. Registered by
+acquis/main.py as the `certificate_number` and `certificate` services of acquis/sms/incoming.py, which
+rate-limits per phone."""
+
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from sqlmodel import Session
+
+from acquis.config import Settings
+from acquis.i18n import LANGUAGES, N_, gettext_in
+from acquis.sms.incoming import MAX_SEGMENTS
+from acquis.sms.text import segments
+from certificates import numbers, verification
+
+# Two UCS-2 messages (any ç or ï in a name) hold 134 characters: the words are few.
+VALID = N_("Certificat %(number)s VALIDE : %(holder)s, %(qualification)s, délivré le %(day)s.")
+REVOKED = N_("Certificat %(number)s : RÉVOQUÉ le %(day)s. Il ne vaut plus rien.")
+SUPERSEDED = N_("Certificat %(number)s : REMPLACÉ le %(day)s par un certificat corrigé. Demandez-le à son "
+                "titulaire.")
+REISSUED = N_("Certificat %(number)s : RÉ-ÉMIS. Demandez le nouveau à son titulaire.")
+NOT_FOUND = N_("Acquis : aucun certificat ne porte le numéro %(number)s. Vérifiez le numéro.")
+NOT_VALID = N_("Certificat %(number)s : NON VALABLE. N'en tenez pas compte.")
+REASON = N_("Motif : %(reason)s")
+GROUPED_TAIL = len("-2026-7K3M-9QXH-2TZ4")  # what follows the prefix in a normalized number
+WITHDRAWN = {"revoked": REVOKED, "superseded": SUPERSEDED, "reissued": REISSUED}
+
+
+def number_in(text: str) -> str | None:
+    """The text as a certificate number (any case, spaces or dashes), or None."""
+    try:
+        return numbers.normalize(text)
+    except numbers.NotACertificateNumber:
+        return None
+
+
+def verdict(session: Session, settings: Settings, number: str, language: str) -> str:
+    """The verdict in `language`, logged like every verification (channel "sms", no client, no number)."""
+    number = with_issuer_prefix(number, settings)
+    outcome = verification.verify_number(session, number, settings=settings)
+    session.rollback()  # the log writes in a transaction of its own
+    verification.log(session.get_bind(), channel="sms", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
+    return answer(outcome, number, language)
+
+
+def with_issuer_prefix(number: str, settings: Settings) -> str:
+    """A number typed without any separator ("mlanpe2026...") reads as prefix "MLANPE": our issuer's prefix gets
+    its hyphens back ("ML-ANPE-2026-..."); any other number is left as it is."""
+    prefix, rest = number[:-GROUPED_TAIL], number[-GROUPED_TAIL:]
+    if prefix.replace("-", "") == settings.issuer_code.replace("-", "").upper():
+        return f"{settings.issuer_code.upper()}{rest}"
+    return number
+
+
+def answer(outcome: dict[str, Any], number: str, language: str) -> str:
+    kind, shown = outcome["verdict"], outcome.get("certificate")
+    if kind == "valid" and shown is not None:
+        return _valid(shown, number, language)
+    if kind in WITHDRAWN:
+        withdrawn = outcome.get("withdrawn") or {}
+        text = gettext_in(language, WITHDRAWN[kind]) % {"number": number, "day": _day(withdrawn.get("on"), language)}
+        reason = withdrawn.get("reason")
+        return f"{text} {gettext_in(language, REASON) % {'reason': reason}}" if reason else text
+    if kind == "not-found":
+        return gettext_in(language, NOT_FOUND) % {"number": number}
+    return gettext_in(language, NOT_VALID) % {"number": number}
+
+
+def _valid(shown: dict[str, Any], number: str, language: str) -> str:
+    """The valid verdict in two messages at most: a long qualification title is cut, never the rest."""
+    title = shown.get("qualification_title") or {}
+    words = (title.get(language) or title.get("fr") or shown["framework_code"]).split()
+    values = {"number": number, "holder": shown["holder_name"], "day": _day(shown["issued_on"], language)}
+    for kept in range(len(words), 0, -1):
+        text = gettext_in(language, VALID) % {**values, "qualification": " ".join(words[:kept])
+                                              + ("..." if kept < len(words) else "")}
+        if segments(text) <= MAX_SEGMENTS:
+            break
+    return text
+
+
+def _day(iso: str | None, language: str) -> str:
+    """"3 mars 2026", "March 3, 2026"."""
+    if not iso:
+        return "?"
+    return format_date(date.fromisoformat(iso[:10]), format="long",
+                       locale=language if language in LANGUAGES else "fr")
