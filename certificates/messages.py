@@ -1,5 +1,6 @@
-"""The text messages of certificates: ready (with a short verify link), and "your certificate was checked today"
-for a holder who asked for it (at most one a day per certificate)."""
+"""The text messages of certificates: ready (with a short verify link), re-issued (a compromised key's
+certificate replaced), and "your certificate was checked today" for a holder who asked for it (at most one a day
+per certificate)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -17,8 +18,10 @@ READY = N_("Acquis : votre certificat est disponible dans votre espace Acquis et
            "Pour le vérifier : %(link)s")
 CHECKED = N_("Acquis : votre certificat \"%(title)s\" a été vérifié aujourd'hui, il est valide. Pour ne plus "
              "recevoir ce message : votre espace Acquis.")
+REISSUED = N_("Acquis : votre certificat %(old)s a été remplacé par un nouveau, numéro %(new)s. L'ancien n'est "
+              "plus valable. Téléchargez le nouveau sur votre espace Acquis ou demandez-le au bureau.")
 
-TEMPLATES = (READY, CHECKED)
+TEMPLATES = (READY, CHECKED, REISSUED)
 WATCHED_CHANNELS = ("page", "number")  # the QR page and the lookup by number on /verify
 
 
@@ -41,6 +44,13 @@ def ready(session: Session, candidate: Candidate, cert: Certificate, *, settings
     messages.send(session, to=candidate.phone, language=candidate.preferred_language.value, msgid=READY,
                   values={"link": short_link(cert, settings=settings)}, purpose="certificate-ready",
                   event_key=f"certificate-ready:{cert.number}", essential=False)
+
+
+def reissued(session: Session, candidate: Candidate, old: Certificate, new: Certificate) -> None:
+    """The old and the new number, once per re-issued certificate: the old one no longer verifies."""
+    messages.send(session, to=candidate.phone, language=candidate.preferred_language.value, msgid=REISSUED,
+                  values={"old": old.number, "new": new.number}, purpose="certificate-reissued",
+                  event_key=f"certificate-reissued:{old.number}")
 
 
 def watcher(session: Session, outcome: dict[str, Any]) -> Watcher | None:

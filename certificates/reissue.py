@@ -2,22 +2,18 @@
 
 from sqlmodel import Session, col, select
 
-from acquis import audit, i18n
+from acquis import audit
 from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict
 from acquis.i18n import N_
-from acquis.sms import outbox
-from certificates import keystore, service
+from certificates import keystore, messages, service
 from certificates.models import Certificate, CertificateStatus, IssueRequest, KeyStatus
 from certificates.verify import utc_day
 from validation.dossiers.models import Candidate
 
 REASON = "issuer key compromised: re-issued with a sound key"
-# The holder's text message (at most two parts: tests/test_reissue.py counts them in every language).
-NOTICE = N_("Acquis : votre certificat %(old)s a été remplacé par un nouveau, numéro %(new)s. L'ancien n'est "
-            "plus valable. Téléchargez le nouveau sur votre espace Acquis ou demandez-le au bureau.")
 
 
 class NoKeyToReissue(Conflict):
@@ -84,9 +80,7 @@ def _tell_holder(session: Session, old: Certificate, new: Certificate) -> None:
         if new.holder_user_id is not None else None
     if holder is None:  # a certificate issued to no account: the counsellor hands it over (dossier panel)
         return
-    text = i18n.gettext_in(holder.preferred_language.value, NOTICE) % {"old": old.number, "new": new.number}
-    outbox.enqueue(session, to=holder.phone, text=text, purpose="certificate-reissued",
-                   event_key=f"certificate-reissued:{old.number}")
+    messages.reissued(session, holder, old, new)
 
 
 def reissued(session: Session) -> list[tuple[Certificate, Certificate]]:

@@ -8,13 +8,11 @@ rate-limits per phone."""
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
 from sqlmodel import Session
 
 from acquis.config import Settings
-from acquis.i18n import LANGUAGES, N_, gettext_in
-from acquis.sms.incoming import MAX_SEGMENTS
-from acquis.sms.text import segments
+from acquis.i18n import N_, gettext_in
+from acquis.sms import messages
 from certificates import numbers, verification
 
 # Two UCS-2 messages (any ç or ï in a name) hold 134 characters: the words are few.
@@ -73,19 +71,13 @@ def answer(outcome: dict[str, Any], number: str, language: str) -> str:
 def _valid(shown: dict[str, Any], number: str, language: str) -> str:
     """The valid verdict in two messages at most: a long qualification title is cut, never the rest."""
     title = shown.get("qualification_title") or {}
-    words = (title.get(language) or title.get("fr") or shown["framework_code"]).split()
-    values = {"number": number, "holder": shown["holder_name"], "day": _day(shown["issued_on"], language)}
-    for kept in range(len(words), 0, -1):
-        text = gettext_in(language, VALID) % {**values, "qualification": " ".join(words[:kept])
-                                              + ("..." if kept < len(words) else "")}
-        if segments(text) <= MAX_SEGMENTS:
-            break
-    return text
+    values = {"number": number, "holder": shown["holder_name"], "day": _day(shown["issued_on"], language),
+              "qualification": title.get(language) or title.get("fr") or shown["framework_code"]}
+    return messages.render(language, VALID, values, shorten=("qualification",))
 
 
 def _day(iso: str | None, language: str) -> str:
     """"3 mars 2026", "March 3, 2026"."""
     if not iso:
         return "?"
-    return format_date(date.fromisoformat(iso[:10]), format="long",
-                       locale=language if language in LANGUAGES else "fr")
+    return messages.day(date.fromisoformat(iso[:10]), language)

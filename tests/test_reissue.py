@@ -15,6 +15,7 @@ from acquis.i18n import LANGUAGES
 from acquis.sms import text as sms_text
 from acquis.sms.models import SmsMessage
 from certificates import credential, decisions, keystore, reissue, service
+from certificates import messages as certificate_messages
 from certificates.models import Certificate, CertificateStatus
 from tests.assessors_support import cast, decided
 from tests.certificates_support import acquis, issue_request, with_key
@@ -176,5 +177,5 @@ def test_the_counsellor_sees_on_the_dossier_which_certificate_to_hand_over(
     assert message.phone == session.get(Candidate, c.dossier.candidate_id).phone  # type: ignore[union-attr]
     assert old.number in message.text and new.number in message.text and "remplacé" in message.text
     for language in LANGUAGES:
-        assert sms_text.segments(i18n.gettext_in(language, reissue.NOTICE) % {"old": old.number,
+        assert sms_text.segments(i18n.gettext_in(language, certificate_messages.REISSUED) % {"old": old.number,
                                                                               "new": new.number}) <= 2

@@ -31,6 +31,7 @@ from acquis.db import utcnow
 from acquis.i18n import N_, gettext_in
 from acquis.sms import stops
 from acquis.sms import text as sms_text
+from acquis.sms.messages import MAX_SEGMENTS
 
 log = logging.getLogger("acquis.sms")
 
@@ -39,7 +40,6 @@ KEYWORDS = {"STATUT": "status", "STATUS": "status", "KUNNAFONI": "status", "AIDE
 ENGLISH = frozenset({"STATUS", "HELP", "START"})  # from a phone we do not know: answered in English
 LOOKUPS = 10  # certificate numbers one phone may look up in the window
 LOOKUP_WINDOW = timedelta(hours=1)
-MAX_SEGMENTS = 2
 EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 HELP = N_("Acquis : STATUT = votre dossier. AIDE = cette aide. STOP = moins de SMS, DEBUT = les reprendre. "
