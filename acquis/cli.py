@@ -7,15 +7,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from urllib.parse import quote
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from acquis import audit, backup_commands, jobs_commands, metrics, migrate, telemetry
 from acquis.auth import service as auth_service
-from acquis.auth.models import Role, UserCreate
-from acquis.config import Settings, load_settings, with_demo_passphrase
+from acquis.auth.models import Role, User, UserCreate
+from acquis.config import SMS_TOKEN_FILE, Settings, load_settings, with_demo_passphrase, with_demo_sms_token
 from acquis.db import make_engine
 from acquis.errors import AcquisError
 from acquis.main import STORE_REFERENCES, create_app, metadata, scheduled_jobs
@@ -26,6 +27,7 @@ from certificates import commands as certificate_commands
 from certificates import seed as certificate_seed
 from validation.dossiers import commands as dossier_commands
 from validation.dossiers import seed as dossier_seed
+from validation.dossiers.models import Candidate
 from validation.frameworks import service as framework_service
 from validation.frameworks import transfer as framework_transfer
 
@@ -246,12 +248,15 @@ def demo(
 ) -> None:
     """Seed demo data (idempotent: a rerun changes nothing) and serve it."""
     settings, generated = with_demo_passphrase(load_settings())
+    settings = with_demo_sms_token(settings)
     if reset:
         reset_demo(settings)
     with database(settings) as session:
         accounts = seed_demo(session, settings)
         session.commit()
-    announce_demo(accounts, settings, generated_passphrase=generated)
+        phone = session.exec(select(Candidate.phone).join(User, col(User.id) == Candidate.user_id)
+                             .where(User.login == "candidate")).first()
+    announce_demo(accounts, settings, generated_passphrase=generated, candidate_phone=phone)
     if not seed_only:
         import uvicorn
 
@@ -282,13 +287,21 @@ def reset_demo(settings: Settings) -> None:
     shutil.rmtree(settings.data_dir / "files", ignore_errors=True)
 
 
-def announce_demo(accounts: list[tuple[str, str]], settings: Settings, *, generated_passphrase: bool) -> None:
+def announce_demo(accounts: list[tuple[str, str]], settings: Settings, *, generated_passphrase: bool,
+                  candidate_phone: str | None = None) -> None:
     rule = "=" * 72
     typer.echo(rule)
     typer.echo("DEMO DATA ONLY: these accounts and this data are for trying Acquis out.")
     typer.echo(f"Open {settings.public_url}/login and use one of these accounts:")
     for login, role in accounts:
         typer.echo(f"  {role:<11} login: {login:<11} password: {settings.demo_password}")
+    if candidate_phone:
+        incoming = f"{settings.public_url}/sms/incoming?token={settings.sms_incoming_token}&from="
+        if not settings.sms_url:
+            typer.echo("No SMS gateway (ACQUIS_SMS_URL): text messages wait in the outbox; staff see them at /sms.")
+        typer.echo(f"The SMS services as Kannel calls them (token: ACQUIS_SMS_INCOMING_TOKEN, or generated into "
+                   f"{settings.data_dir}/{SMS_TOKEN_FILE}):")
+        typer.echo(f"  {incoming}{quote(candidate_phone)}&text=STATUT")
     if generated_passphrase:
         typer.echo(f"WARNING: the issuer key passphrase was generated into {settings.data_dir}/key_passphrase;")
         typer.echo("         set ACQUIS_KEY_PASSPHRASE yourself for any real use.")

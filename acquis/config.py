@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE = "secret_key"
 PASSPHRASE_FILE = "key_passphrase"
+SMS_TOKEN_FILE = "sms_incoming_token"
 
 
 class Settings(BaseSettings):
@@ -121,6 +122,14 @@ def with_demo_passphrase(settings: Settings) -> tuple[Settings, bool]:
         return settings, False
     passphrase = read_or_create_secret(settings.data_dir / PASSPHRASE_FILE)
     return settings.model_copy(update={"key_passphrase": passphrase}), True
+
+
+def with_demo_sms_token(settings: Settings) -> Settings:
+    """For `acquis demo` only: the SMS callbacks' token generated into the data dir when none is set, so that the
+    SMS services can be tried on the demo (without a token every call to them is refused)."""
+    if settings.sms_incoming_token:
+        return settings
+    return settings.model_copy(update={"sms_incoming_token": read_or_create_secret(settings.data_dir / SMS_TOKEN_FILE)})
 
 
 def read_or_create_secret(path: Path) -> str:

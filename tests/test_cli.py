@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -65,6 +66,8 @@ def test_demo_seed_is_idempotent_and_prints_the_accounts(settings: Settings, ses
     for login in ("admin", "registrar", "counsellor", "assessor", "assessor2", "assessor3", "candidate", "candidate2"):
         assert f"login: {login} " in first.stdout
     assert "DEMO DATA ONLY" in first.stdout and "acquis-demo" in first.stdout
+    token = (settings.data_dir / "sms_incoming_token").read_text().strip()
+    assert f"/sms/incoming?token={token}&from=%2B223" in first.stdout and "&text=STATUT" in first.stdout
     events = len(session.exec(select(AuditEvent)).all())
     second = acquis(settings, "demo", "--seed-only")
     assert second.returncode == 0, second.stderr
@@ -102,6 +105,15 @@ def test_demo_server_signs_with_the_passphrase_it_generated(settings: Settings, 
                 time.sleep(0.5)
         assert response is not None and response.status_code == 200, response and response.text[:200]
         assert "BitstringStatusListCredential" in response.json()["type"]
+        # The SMS services answer on the demo with the token it generated (without one, every call is refused).
+        token = (Path(str(tmp_path)) / "sms_incoming_token").read_text().strip()
+        phone = "+22370000001"  # the demo candidate's, as `acquis demo` prints it
+        status = httpx.get(f"http://127.0.0.1:{port}/sms/incoming",
+                           params={"token": token, "from": phone, "text": "STATUT"}, timeout=30)
+        assert status.status_code == 200 and "dossier" in status.text, status.text
+        wrong = httpx.get(f"http://127.0.0.1:{port}/sms/incoming",
+                          params={"token": "wrong", "from": phone, "text": "STATUT"}, timeout=30)
+        assert wrong.status_code == 403
     finally:
         server.terminate()
         server.wait(timeout=30)
