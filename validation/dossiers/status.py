@@ -144,8 +144,8 @@ NEXT_STEPS = {
     S.DECIDED: N_("Le jury a décidé."),
     S.APPEAL: N_("Votre recours est examiné."),
     S.GAP_PLAN: N_("Un parcours vous est proposé pour les blocs qui manquent."),
-    S.PARTIALLY_CERTIFIED: N_("Certificat partiel délivré : vous pouvez encore faire un recours pour les blocs "
-                              "non validés, jusqu'à la date indiquée."),
+    S.PARTIALLY_CERTIFIED: N_("Vous pouvez encore faire un recours pour les blocs non validés, jusqu'à la date "
+                              "indiquée dans votre espace Acquis."),
     S.CERTIFIED: N_("Félicitations : vos compétences sont certifiées."),
     S.CLOSED: N_("Le dossier est clos."),
     S.WITHDRAWN: N_("Le dossier a été retiré."),
