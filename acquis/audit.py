@@ -9,17 +9,16 @@ from typing import Any
 from sqlalchemy import JSON, Column, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from acquis.db import UTCDateTime, utcnow
+from acquis.db import Row, UTCDateTime, utcnow
 
 GENESIS = "0" * 64
 SYSTEM = "system"
 HEAD_ID = 1
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(Row, table=True):
     __tablename__ = "audit_event"
 
-    id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True)
     at: datetime = Field(sa_type=UTCDateTime)
     actor_id: int | None = Field(default=None, index=True)

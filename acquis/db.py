@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, create_engine
+from sqlmodel import Field, Session, SQLModel, create_engine
 
 from acquis.config import Settings
 
@@ -39,6 +39,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Row(SQLModel):
+    """The base of every table with a surrogate key: once a row is added and flushed its ``id`` is set, so code
+    that holds a row reads ``row.id`` as an ``int`` (it is None only between construction and the flush)."""
+
+    id: int = Field(default=None, primary_key=True)
 
 
 def str_enum(enum_class: type[StrEnum]) -> sa.Enum:

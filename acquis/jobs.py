@@ -23,7 +23,7 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from acquis import backup
 from acquis.config import Settings
-from acquis.db import UTCDateTime, utcnow
+from acquis.db import Row, UTCDateTime, utcnow
 from acquis.errors import Conflict, NotFound
 from acquis.i18n import N_
 
@@ -64,12 +64,11 @@ class JobLease(SQLModel, table=True):
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class JobRun(SQLModel, table=True):
+class JobRun(Row, table=True):
     """One run of a job, scheduled or by hand, with its outcome."""
 
     __tablename__ = "job_run"
 
-    id: int | None = Field(default=None, primary_key=True)
     job: str = Field(max_length=60, index=True)
     trigger: str = Field(max_length=20)  # "schedule" or "manual"
     period_key: str | None = Field(default=None, max_length=40)

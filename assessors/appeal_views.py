@@ -37,10 +37,10 @@ def portal_context(request: Request, session: Session, dossier_id: int, *, user:
         session, dossier, flags=desk.open_flags(session, dossier),
         plans=desk.plans(session, dossier_id) if dossier.status == S.ASSESSMENT_SCHEDULED else {},
         units=service.units(session, dossier), decision=decision, held=held,
-        gap_plan=jury.gap_plan(session, decision.id) if decision else None,  # type: ignore[arg-type]
-        appeal=appeals.of_decision(session, decision.id) if decision else None,  # type: ignore[arg-type]
+        gap_plan=jury.gap_plan(session, decision.id) if decision else None,
+        appeal=appeals.of_decision(session, decision.id) if decision else None,
         can_appeal=appeals.can_appeal(session, dossier, settings=settings, today=today),
-        waiver=appeals.waiver_of(session, decision.id) if decision else None,  # type: ignore[arg-type]
+        waiver=appeals.waiver_of(session, decision.id) if decision else None,
         appeal_ends=appeals.window_ends(decision, settings=settings) if decision else None,
         is_candidate=user.role == Role.CANDIDATE, **extra)
 

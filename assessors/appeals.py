@@ -91,12 +91,12 @@ def waiver_of(session: Session, decision_id: int) -> AppealWaiver | None:
 def window_open(session: Session, decision: JuryDecision, *, settings: Settings, today: date) -> bool:
     """Whether this decision may still be appealed: not full, in its window, not appealed, not waived."""
     return (decision.outcome != Outcome.FULL and decision.superseded_at is None
-            and today <= window_ends(decision, settings=settings) and of_decision(session, decision.id) is None  # type: ignore[arg-type]
-            and waiver_of(session, decision.id) is None)  # type: ignore[arg-type]
+            and today <= window_ends(decision, settings=settings) and of_decision(session, decision.id) is None
+            and waiver_of(session, decision.id) is None)
 
 
 def can_appeal(session: Session, dossier: Dossier, *, settings: Settings, today: date) -> bool:
-    decision = jury.latest(session, dossier.id)  # type: ignore[arg-type]
+    decision = jury.latest(session, dossier.id)
     return (decision is not None and dossier.status in APPEALABLE
             and window_open(session, decision, settings=settings, today=today))
 
@@ -109,15 +109,15 @@ def lodge(session: Session, dossier_id: int, *, grounds: str, by: User, settings
     decision = jury.latest(session, dossier_id)
     if decision is None or dossier.status not in APPEALABLE:
         raise service.WrongStep()
-    if of_decision(session, decision.id) is not None:  # type: ignore[arg-type]
+    if of_decision(session, decision.id) is not None:
         raise AlreadyAppealed()
-    if waiver_of(session, decision.id) is not None:  # type: ignore[arg-type]
+    if waiver_of(session, decision.id) is not None:
         raise AppealWaived()
     if today > window_ends(decision, settings=settings):
         raise AppealWindowClosed()
     if not grounds.strip():
         raise GroundsRequired()
-    row = Appeal(dossier_id=dossier_id, decision_id=decision.id, grounds=grounds.strip(), lodged_by_id=by.id)  # type: ignore[arg-type]
+    row = Appeal(dossier_id=dossier_id, decision_id=decision.id, grounds=grounds.strip(), lodged_by_id=by.id)
     session.add(row)
     session.flush()
     # The grounds are the candidate's own words: kept with the appeal, out of the audit chain.
@@ -147,19 +147,19 @@ def decide(session: Session, appeal_id: int, *, outcome: AppealOutcome, reason: 
     if outcome == AppealOutcome.UPHELD:
         decision.superseded_at = row.decided_at
         session.add(decision)
-        for old in service.active(session, dossier.id):  # type: ignore[arg-type]
+        for old in service.active(session, dossier.id):
             assignment.end(session, old, by=by)
-        state = service.state(session, dossier.id)  # type: ignore[arg-type]
+        state = service.state(session, dossier.id)
         state.round, state.finished_at, state.moderation_reasons = state.round + 1, None, []
         session.add(state)
         target = S.DESK_REVIEW
     else:  # the decision stands; a partial certificate issued before the appeal stands with it, final now
-        target = S.CERTIFIED if _appealed_from(session, dossier.id) == S.PARTIALLY_CERTIFIED else S.DECIDED  # type: ignore[arg-type]
+        target = S.CERTIFIED if _appealed_from(session, dossier.id) == S.PARTIALLY_CERTIFIED else S.DECIDED
     session.flush()
     audit.record(session, actor=by, action="appeal.decided", entity_type="dossier", entity_id=dossier.id,
                  detail={"appeal": row.id, "outcome": outcome.value})
     dossiers.transition(session, dossier, target, by=by, reason=row.reason, detail={"appeal": row.id})
-    messages.appeal(session, dossiers.candidate_of(session, dossier), appeal_id=row.id, outcome=outcome,  # type: ignore[arg-type]
+    messages.appeal(session, dossiers.candidate_of(session, dossier), appeal_id=row.id, outcome=outcome,
                     reason=row.reason)
     return row
 
@@ -181,13 +181,13 @@ def waive(session: Session, dossier_id: int, *, statement: str, by: User, today:
     decision = jury.latest(session, dossier_id)
     if decision is None or dossier.status not in APPEALABLE or decision.outcome == Outcome.FULL:
         raise service.WrongStep()
-    if of_decision(session, decision.id) is not None:  # type: ignore[arg-type]
+    if of_decision(session, decision.id) is not None:
         raise AlreadyAppealed()
-    if waiver_of(session, decision.id) is not None:  # type: ignore[arg-type]
+    if waiver_of(session, decision.id) is not None:
         raise AppealWaived()
     if not statement.strip():
         raise StatementRequired()
-    row = AppealWaiver(dossier_id=dossier_id, decision_id=decision.id, statement=statement.strip(),  # type: ignore[arg-type]
+    row = AppealWaiver(dossier_id=dossier_id, decision_id=decision.id, statement=statement.strip(),
                        recorded_by_id=by.id)
     session.add(row)
     session.flush()
@@ -204,7 +204,7 @@ def finalise_partial(session: Session, *, settings: Settings, today: date) -> li
     done = []
     for dossier in session.exec(select(Dossier).where(Dossier.status == S.PARTIALLY_CERTIFIED)
                                 .order_by(col(Dossier.id))).all():
-        decision = jury.latest(session, dossier.id)  # type: ignore[arg-type]
+        decision = jury.latest(session, dossier.id)
         if decision is not None and today <= window_ends(decision, settings=settings):
             continue
         dossiers.transition(session, dossier, S.CERTIFIED, by=None, detail={"window_ended": True})
@@ -220,7 +220,7 @@ def close_window(session: Session, dossier_id: int, *, by: User, settings: Setti
     decision = jury.latest(session, dossier_id)
     if dossier.status != S.DECIDED or decision is None or decision.outcome == Outcome.FULL:
         raise service.WrongStep()
-    appeal = of_decision(session, decision.id)  # type: ignore[arg-type]
+    appeal = of_decision(session, decision.id)
     if appeal is None and today <= window_ends(decision, settings=settings):
         raise AppealWindowOpen()
     dossiers.transition(session, dossier, S.GAP_PLAN, by=by, detail={"decision": decision.id})

@@ -89,7 +89,7 @@ def _excluded(session: Session, dossier: Dossier, purpose: AccessPurpose) -> set
     whoever already holds another role in this round (moderator and jury member may be the same person),
     and for an assessment after an upheld appeal, the former assessors."""
     rows = list(session.exec(select(Assignment).where(Assignment.dossier_id == dossier.id)))
-    current = service.round_of(session, dossier.id)  # type: ignore[arg-type]
+    current = service.round_of(session, dossier.id)
     excluded = {a.user_id for a in rows if a.declaration == Declaration.CONFLICT}
     excluded |= {a.user_id for a in rows if a.round == current and a.ended_at is None and a.purpose != purpose
                  and not {a.purpose, purpose} <= {P.MODERATE, P.JURY}}
@@ -106,20 +106,20 @@ def suggestions(session: Session, dossier: Dossier, purpose: AccessPurpose, *, t
     """Who may take the role: accredited for the framework today (jury: also registrars), not the
     counsellor, no declared conflict; lowest open workload first."""
     code = service.framework(session, dossier).code
-    excluded = _excluded(session, dossier, purpose) | {a.user_id for a in service.active(session, dossier.id,  # type: ignore[arg-type]
+    excluded = _excluded(session, dossier, purpose) | {a.user_id for a in service.active(session, dossier.id,
                                                                                           purpose=purpose)}
     roles = JURY_ROLES if purpose == P.JURY else {Role.ASSESSOR}
     people = [u for u in session.exec(select(User).where(col(User.role).in_([r.value for r in roles]),
                                                          col(User.active).is_(True)))
               if u.id not in excluded]
-    loads = workload(session, [u.id for u in people])  # type: ignore[misc]
+    loads = workload(session, [u.id for u in people])
     found = []
     for user in people:
-        accredited = registry.is_accredited(session, user.id, code, on=today)  # type: ignore[arg-type]
+        accredited = registry.is_accredited(session, user.id, code, on=today)
         if user.role == Role.ASSESSOR and not accredited:
             continue
-        profile = registry.profile(session, user.id)  # type: ignore[arg-type]
-        found.append(Suggestion(user, loads[user.id], accredited, profile.languages, profile.region))  # type: ignore[index]
+        profile = registry.profile(session, user.id)
+        found.append(Suggestion(user, loads[user.id], accredited, profile.languages, profile.region))
     return sorted(found, key=lambda s: (s.workload, s.user.name))
 
 
@@ -214,7 +214,7 @@ def declare(session: Session, assignment_id: int, *, conflict: bool, details: st
     session.add(row)
     session.flush()
     if not conflict:
-        access.grant(session, row.dossier_id, user_id=by.id, purpose=row.purpose, by=by)  # type: ignore[arg-type]
+        access.grant(session, row.dossier_id, user_id=by.id, purpose=row.purpose, by=by)
     # The details may name people: they stay on the assignment, out of the audit chain.
     audit.record(session, actor=by, action="assessment.declared", entity_type="dossier", entity_id=row.dossier_id,
                  detail={"assignment": row.id, "purpose": row.purpose.value, "conflict": conflict})
@@ -233,7 +233,7 @@ def mine(session: Session, user: User, *, offset: int = 0,
                                Assignment.round == current)
                         .order_by(col(Assignment.declared_at).is_not(None), col(Assignment.id))
                         .offset(offset).limit(limit))
-    return list(rows)  # type: ignore[arg-type]
+    return list(rows)
 
 
 def conflicts(session: Session, dossier_id: int) -> list[Assignment]:

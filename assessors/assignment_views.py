@@ -61,7 +61,7 @@ def control_context(request: Request, session: Session, dossier_id: int, *, user
         state=session.get(DossierAssessment, dossier_id),
         pending_moderation=moderation.pending(session, dossier_id),
         jury_problems=jury.problems(session, dossier, today=today), decision=decision,
-        appeal=appeals.of_decision(session, decision.id) if decision else None,  # type: ignore[arg-type]
+        appeal=appeals.of_decision(session, decision.id) if decision else None,
         officers=appeals.officers(session, decision) if decision else [],
         appeal_ends=appeals.window_ends(decision, settings=request.app.state.settings) if decision else None,
         **extra)

@@ -76,13 +76,13 @@ def items(session: Session, dossier: Dossier) -> list[Item]:
     """The frozen portfolio's items to judge; none once the dossier is decided (the judges' access ends)."""
     if dossier.status in access.DECIDED:
         return []
-    ids = set(frozen_ids(session, dossier.id))  # type: ignore[arg-type]
-    rows = [(item, blob) for item, blob in evidence.of_dossier(session, dossier.id) if item.id in ids]  # type: ignore[arg-type]
-    links = evidence.links_of(session, [item.id for item, _ in rows])  # type: ignore[misc]
-    current = service.round_of(session, dossier.id)  # type: ignore[arg-type]
+    ids = set(frozen_ids(session, dossier.id))
+    rows = [(item, blob) for item, blob in evidence.of_dossier(session, dossier.id) if item.id in ids]
+    links = evidence.links_of(session, [item.id for item, _ in rows])
+    current = service.round_of(session, dossier.id)
     reviews = {r.evidence_id: r.relevance for r in session.exec(select(EvidenceReview).where(
         EvidenceReview.dossier_id == dossier.id, EvidenceReview.round == current))}
-    return [Item(item, blob, sorted({link.unit_id for link in links[item.id]}), reviews.get(item.id))  # type: ignore[index,arg-type]
+    return [Item(item, blob, sorted({link.unit_id for link in links[item.id]}), reviews.get(item.id))
             for item, blob in rows]
 
 
@@ -117,11 +117,11 @@ def flag(session: Session, dossier_id: int, *, reasons: dict[int, str], by: User
     summary = "\n".join(f"{codes[unit_id]} : {text}" for unit_id, text in sorted(given.items()))
     change = dossiers.transition(session, dossier, S.FLAGGED, by=by, reason=summary,
                                  detail={"units": sorted(codes[u] for u in given)})
-    flags = [UnitFlag(dossier_id=dossier_id, unit_id=unit_id, status_change_id=change.id, reason=text,  # type: ignore[arg-type]
+    flags = [UnitFlag(dossier_id=dossier_id, unit_id=unit_id, status_change_id=change.id, reason=text,
                       flagged_by_id=by.id) for unit_id, text in sorted(given.items())]
     session.add_all(flags)
     session.flush()
-    messages.evidence_asked(session, dossiers.candidate_of(session, dossier), change_id=change.id,  # type: ignore[arg-type]
+    messages.evidence_asked(session, dossiers.candidate_of(session, dossier), change_id=change.id,
                             reasons=[text for _unit, text in sorted(given.items())])
     audit.record(session, actor=by, action="assessment.flagged", entity_type="dossier", entity_id=dossier_id,
                  detail={"units": sorted(codes[u] for u in given)})
@@ -185,7 +185,7 @@ def refusal_to_schedule(session: Session, dossier: Dossier) -> AcquisError | Non
     button is shown only when there is none."""
     if dossier.status != S.DESK_REVIEW:
         return service.WrongStep()
-    planned = plans(session, dossier.id)  # type: ignore[arg-type]
+    planned = plans(session, dossier.id)
     if any(unit.id not in planned for unit in service.to_assess(session, dossier)):
         return PlanIncomplete()
     return None
@@ -197,7 +197,7 @@ def schedule(session: Session, dossier_id: int, *, by: User) -> Dossier:
     if refusal := refusal_to_schedule(session, dossier):
         raise refusal
     change = dossiers.transition(session, dossier, S.ASSESSMENT_SCHEDULED, by=by)
-    messages.convocation(session, dossiers.candidate_of(session, dossier), change_id=change.id,  # type: ignore[arg-type]
+    messages.convocation(session, dossiers.candidate_of(session, dossier), change_id=change.id,
                          first=first_sitting(list(plans(session, dossier_id).values())))
     return dossier
 
@@ -225,7 +225,7 @@ def record_session(session: Session, dossier_id: int, data: SessionInput, *, by:
     if not set(data.unit_ids) <= {unit.id for unit in service.to_assess(session, dossier)}:
         raise UnitNotInDossier()
     assigned = {a.user_id for a in service.active(session, dossier_id)}
-    present: list[int] = list(dict.fromkeys([by.id, *data.present_ids]))  # type: ignore[list-item]
+    present: list[int] = list(dict.fromkeys([by.id, *data.present_ids]))
     if not set(present) <= assigned:
         raise PresentNotAssigned()
     row = AssessmentSession(dossier_id=dossier_id, round=service.round_of(session, dossier_id), method=data.method,

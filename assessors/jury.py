@@ -57,7 +57,7 @@ def members(session: Session, dossier_id: int) -> list[Assignment]:
 
 def problems(session: Session, dossier: Dossier, *, today: date) -> list[str]:
     """What stops the jury from deciding, in plain words (empty when it may decide)."""
-    people = members(session, dossier.id)  # type: ignore[arg-type]
+    people = members(session, dossier.id)
     code = service.framework(session, dossier).code
     found = []
     if len(people) < 2:
@@ -88,13 +88,13 @@ def vote(session: Session, dossier_id: int, *, choices: dict[int, bool], by: Use
     if set(choices) != {unit.id for unit in units}:
         raise Invalid()
     for unit in units:
-        if choices[unit.id] and not (found.get(unit.id) and found[unit.id].competent):  # type: ignore[index,arg-type]
+        if choices[unit.id] and not (found.get(unit.id) and found[unit.id].competent):
             raise UnitNotCompetent()
     current = service.round_of(session, dossier_id)
     existing = {v.unit_id: v for v in session.exec(select(JuryVote).where(
         JuryVote.dossier_id == dossier_id, JuryVote.round == current, JuryVote.user_id == by.id))}
     for unit_id, choice in choices.items():
-        row = existing.get(unit_id) or JuryVote(dossier_id=dossier_id, round=current, user_id=by.id,  # type: ignore[arg-type]
+        row = existing.get(unit_id) or JuryVote(dossier_id=dossier_id, round=current, user_id=by.id,
                                                 unit_id=unit_id, validate_unit=choice)
         row.validate_unit = choice
         session.add(row)
@@ -115,8 +115,8 @@ def refusal_to_decide(session: Session, dossier: Dossier, assignment: Assignment
     if found := problems(session, dossier, today=today):
         return JuryIncomplete(" ".join(found))
     units = {u.id for u in service.to_assess(session, dossier)}
-    cast = votes(session, dossier.id)  # type: ignore[arg-type]
-    if any(set(cast.get(a.user_id, {})) != units for a in members(session, dossier.id)):  # type: ignore[arg-type]
+    cast = votes(session, dossier.id)
+    if any(set(cast.get(a.user_id, {})) != units for a in members(session, dossier.id)):
         return JuryIncomplete(gettext("Chaque membre doit voter sur chaque bloc."))
     return None
 
@@ -133,13 +133,13 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
     unit_rows = _unit_rows(session, dossier, units, people, cast)
     validated = {row["code"] for row in unit_rows if row["validated"]}
     framework = service.framework(session, dossier)
-    everything = dossiers.framework_units(session, framework.id)  # type: ignore[arg-type]
+    everything = dossiers.framework_units(session, framework.id)
     outcome = rules.overall(validated, units=[rules.UnitInQualification(u.code, u.mandatory) for u in everything],
                             rule=framework.qualification_rule)
     sitting = _member_rows(session, people, framework.code, today)
     decision = JuryDecision(dossier_id=dossier_id, round=service.round_of(session, dossier_id), outcome=outcome,
                             decided_on=today, reasons=reasons.strip(), feedback=feedback.strip(),
-                            president_id=by.id, units=unit_rows, members=sitting)  # type: ignore[arg-type]
+                            president_id=by.id, units=unit_rows, members=sitting)
     session.add(decision)
     session.flush()
     _keep_validated(session, dossier, decision, unit_rows, framework.code)
@@ -147,12 +147,12 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
         by_id = {unit.id: unit for unit in service.units(session, dossier)}
         # A unit found competent but not validated was refused by the jury: the plan says so.
         missing = [(by_id[row["unit_id"]], row["trace"], row["competent"]) for row in unit_rows if not row["validated"]]
-        session.add(GapPlan(dossier_id=dossier_id, decision_id=decision.id, items=gaps.build(missing)))  # type: ignore[arg-type]
+        session.add(GapPlan(dossier_id=dossier_id, decision_id=decision.id, items=gaps.build(missing)))
     audit.record(session, actor=by, action="jury.decided", entity_type="dossier", entity_id=dossier_id,
                  detail={"decision": decision.id, "outcome": outcome.value, "validated": sorted(validated)})
     dossiers.transition(session, dossier, S.DECIDED, by=by, detail={"decision": decision.id,
                                                                      "outcome": outcome.value})
-    messages.decision(session, dossiers.candidate_of(session, dossier), decision_id=decision.id,  # type: ignore[arg-type]
+    messages.decision(session, dossiers.candidate_of(session, dossier), decision_id=decision.id,
                       outcome=outcome)
     return decision
 
@@ -160,15 +160,15 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
 def _unit_rows(session: Session, dossier: Dossier, units: list[FrameworkUnit], people: list[Assignment],
                cast: dict[int, dict[int, bool]]) -> list[dict[str, Any]]:
     """Per unit of the dossier, in the framework's order: votes, tally, result and its trace."""
-    found: dict[int, UnitResult] = scoring.results(session, dossier.id)  # type: ignore[arg-type]
+    found: dict[int, UnitResult] = scoring.results(session, dossier.id)
     president = next(a.user_id for a in people if a.president)
     history: list[dict[str, Any]] = [
                {"outcome": m.outcome.value if m.outcome else None, "comment": m.comment, "units": m.unit_ids,
-                "moderator_id": m.moderator_id} for m in moderation.history(session, dossier.id)]  # type: ignore[arg-type]
+                "moderator_id": m.moderator_id} for m in moderation.history(session, dossier.id)]
     rows = []
     deciding = {unit.id for unit in units}
     for unit in service.units(session, dossier):
-        result = found.get(unit.id)  # type: ignore[arg-type]
+        result = found.get(unit.id)
         trace = result.trace if result else {}
         row: dict[str, Any] = {"unit_id": unit.id, "code": unit.code, "title_fr": unit.title_fr,
                                "title_en": unit.title_en, "competent": bool(result and result.competent),
@@ -176,7 +176,7 @@ def _unit_rows(session: Session, dossier: Dossier, units: list[FrameworkUnit], p
                                "moderation": [m for m in history if not m["units"] or unit.id in m["units"]],
                                "evidence_kinds": _kinds(trace, "evidence:"), "methods": _kinds(trace, "session:")}
         if unit.id in deciding:
-            ballot = {a.user_id: cast[a.user_id][unit.id] for a in people}  # type: ignore[index]
+            ballot = {a.user_id: cast[a.user_id][unit.id] for a in people}
             result_of_vote = rules.tally(ballot, president=president)
             row.update(validated=result_of_vote.validated and row["competent"], votes_for=result_of_vote.votes_for,
                        votes_against=result_of_vote.votes_against, casting=result_of_vote.casting)
@@ -216,9 +216,9 @@ def _keep_validated(session: Session, dossier: Dossier, decision: JuryDecision, 
         if before is not None and (before.unit_id, row["unit_id"]) in same:
             continue
         kept = before or ValidatedUnit(candidate_id=dossier.candidate_id, framework_code=code, unit_code=row["code"],
-                                       unit_id=row["unit_id"], decision_id=decision.id,  # type: ignore[arg-type]
+                                       unit_id=row["unit_id"], decision_id=decision.id,
                                        validated_on=decision.decided_on)
-        kept.unit_id, kept.decision_id, kept.validated_on = row["unit_id"], decision.id, decision.decided_on  # type: ignore[assignment]
+        kept.unit_id, kept.decision_id, kept.validated_on = row["unit_id"], decision.id, decision.decided_on
         session.add(kept)
     session.flush()
 
@@ -265,13 +265,13 @@ def decision_for_certificate(session: Session, decision_id: int) -> CertificateF
     dossier = service.get_dossier(session, decision.dossier_id)
     candidate = dossiers.candidate_of(session, dossier)
     framework = service.framework(session, dossier)
-    order = {unit.id: unit.position for unit in dossiers.framework_units(session, framework.id)}  # type: ignore[arg-type]
+    order = {unit.id: unit.position for unit in dossiers.framework_units(session, framework.id)}
     validated = sorted((row["unit_id"] for row in decision.units if row["validated"]), key=lambda u: order.get(u, 0))
     kept = [row for row in decision.units if row["validated"]]
     return CertificateFacts(
-        decision_id=decision_id, dossier_id=dossier.id, holder_name=candidate.passport_name,  # type: ignore[arg-type]
+        decision_id=decision_id, dossier_id=dossier.id, holder_name=candidate.passport_name,
         family_name=candidate.family_name, given_names=candidate.given_names, birth_date=candidate.birth_date,
-        framework_id=framework.id, framework_code=framework.code, framework_version=framework.version,  # type: ignore[arg-type]
+        framework_id=framework.id, framework_code=framework.code, framework_version=framework.version,
         validated_unit_ids=tuple(validated), outcome=decision.outcome.value, decision_date=decision.decided_on,
         evidence_kinds=tuple(sorted({k for row in kept for k in row["evidence_kinds"]})),
         assessment_methods=tuple(sorted({m for row in kept for m in row["methods"]})),

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.db import Row, UTCDateTime, str_enum, utcnow
 from acquis.i18n import N_, gettext
 from assessors.rules import Outcome, Verdict
 from validation.dossiers.models import AccessPurpose
@@ -73,12 +73,11 @@ class AssessorProfile(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Accreditation(SQLModel, table=True):
+class Accreditation(Row, table=True):
     """An assessor may assess one framework (by code, every version) from one day until another."""
 
     __tablename__ = "assessor_accreditation"
 
-    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     framework_code: str = Field(max_length=100, index=True)
     valid_from: date
@@ -94,7 +93,7 @@ class Accreditation(SQLModel, table=True):
 # --- assignment --------------------------------------------------------------------------------
 
 
-class Assignment(SQLModel, table=True):
+class Assignment(Row, table=True):
     """One person given one role on one dossier: assessor, moderator or jury member (the president has
     the casting vote). Nothing of the dossier opens before their no-conflict declaration."""
 
@@ -103,7 +102,6 @@ class Assignment(SQLModel, table=True):
     # assignment they ever had: thousands for an assessor after a few years.
     __table_args__ = (Index("ix_assessment_assignment_user_open", "user_id", "ended_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     user_id: int = Field(foreign_key="app_user.id")
     purpose: AccessPurpose = Field(sa_type=str_enum(AccessPurpose))
@@ -132,13 +130,12 @@ class DossierAssessment(SQLModel, table=True):
 # --- desk review, plans, sessions --------------------------------------------------------------
 
 
-class EvidenceReview(SQLModel, table=True):
+class EvidenceReview(Row, table=True):
     """The assessor's reading of one item of the frozen portfolio."""
 
     __tablename__ = "evidence_review"
     __table_args__ = (UniqueConstraint("evidence_id", "round"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     evidence_id: int = Field(foreign_key="evidence.id")
     round: int = 1
@@ -147,12 +144,11 @@ class EvidenceReview(SQLModel, table=True):
     reviewed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class UnitFlag(SQLModel, table=True):
+class UnitFlag(Row, table=True):
     """More evidence asked for one unit, shown to the candidate with the flag that sent the dossier back."""
 
     __tablename__ = "unit_flag"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     unit_id: int = Field(foreign_key="framework_unit.id")
     status_change_id: int = Field(foreign_key="dossier_status_change.id", index=True)
@@ -161,13 +157,12 @@ class UnitFlag(SQLModel, table=True):
     flagged_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
-class UnitPlan(SQLModel, table=True):
+class UnitPlan(Row, table=True):
     """How, when and where one unit will be assessed (the convocation prints it)."""
 
     __tablename__ = "unit_plan"
     __table_args__ = (UniqueConstraint("dossier_id", "unit_id", "round"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     unit_id: int = Field(foreign_key="framework_unit.id")
     round: int = 1
@@ -181,13 +176,12 @@ class UnitPlan(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class AssessmentSession(SQLModel, table=True):
+class AssessmentSession(Row, table=True):
     """A sitting with the candidate: what was done, when, where, who was there, identity checked.
     A session with an observation or a practical task is direct evidence for the criteria citing it."""
 
     __tablename__ = "assessment_session"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     round: int = 1
     method: Method = Field(sa_type=str_enum(Method))
@@ -204,14 +198,13 @@ class AssessmentSession(SQLModel, table=True):
 # --- scoring -----------------------------------------------------------------------------------
 
 
-class CriterionJudgement(SQLModel, table=True):
+class CriterionJudgement(Row, table=True):
     """Met / not yet met / not observed for one criterion, the evidence cited, a comment. `version`
     grows with every save: a save made on an older version by someone else is refused."""
 
     __tablename__ = "criterion_judgement"
     __table_args__ = (UniqueConstraint("dossier_id", "criterion_id", "round"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     round: int = 1
     unit_id: int = Field(foreign_key="framework_unit.id")
@@ -227,13 +220,12 @@ class CriterionJudgement(SQLModel, table=True):
     confirmed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
-class UnitResult(SQLModel, table=True):
+class UnitResult(Row, table=True):
     """A unit's result, computed by assessors.rules, never typed; the rule trace is kept with it."""
 
     __tablename__ = "unit_result"
     __table_args__ = (UniqueConstraint("dossier_id", "unit_id", "round"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     round: int = 1
     unit_id: int = Field(foreign_key="framework_unit.id")
@@ -243,12 +235,11 @@ class UnitResult(SQLModel, table=True):
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class PaperChecklist(SQLModel, table=True):
+class PaperChecklist(Row, table=True):
     """A paper observation checklist keyed in afterwards; it counts once a second person confirms it."""
 
     __tablename__ = "paper_checklist"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     round: int = 1
     unit_id: int = Field(foreign_key="framework_unit.id")
@@ -264,12 +255,11 @@ class PaperChecklist(SQLModel, table=True):
 # --- moderation, jury, appeal, gap plan --------------------------------------------------------
 
 
-class Moderation(SQLModel, table=True):
+class Moderation(Row, table=True):
     """One moderation round: why it was needed, the moderator's answer and comment (kept for good)."""
 
     __tablename__ = "moderation"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     round: int = 1
     reasons: list[str] = _json_list()
@@ -281,13 +271,12 @@ class Moderation(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class JuryVote(SQLModel, table=True):
+class JuryVote(Row, table=True):
     """One member's vote on validating one unit."""
 
     __tablename__ = "jury_vote"
     __table_args__ = (UniqueConstraint("dossier_id", "round", "user_id", "unit_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     round: int = 1
     user_id: int = Field(foreign_key="app_user.id")
@@ -296,13 +285,12 @@ class JuryVote(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class JuryDecision(SQLModel, table=True):
+class JuryDecision(Row, table=True):
     """The jury's decision: per unit and overall, with reasons and feedback, and a copy of the members,
     votes and unit traces as they stood (the procès-verbal prints it)."""
 
     __tablename__ = "jury_decision"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     round: int = 1
     outcome: Outcome = Field(sa_type=str_enum(Outcome))
@@ -316,13 +304,12 @@ class JuryDecision(SQLModel, table=True):
     superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class ValidatedUnit(SQLModel, table=True):
+class ValidatedUnit(Row, table=True):
     """A unit validated for a candidate, kept for good: a later dossier for the same framework starts with it."""
 
     __tablename__ = "validated_unit"
     __table_args__ = (UniqueConstraint("candidate_id", "framework_code", "unit_code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
     framework_code: str = Field(max_length=100)
     unit_code: str = Field(max_length=100)
@@ -331,12 +318,11 @@ class ValidatedUnit(SQLModel, table=True):
     validated_on: date
 
 
-class Appeal(SQLModel, table=True):
+class Appeal(Row, table=True):
     """The candidate's appeal against a decision, and the appeals officer's answer."""
 
     __tablename__ = "appeal"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     decision_id: int = Field(foreign_key="jury_decision.id", unique=True)
     grounds: str = Field(sa_type=Text)
@@ -348,12 +334,11 @@ class Appeal(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class AppealWaiver(SQLModel, table=True):
+class AppealWaiver(Row, table=True):
     """The candidate's written waiver of the appeal window of one decision (a final certificate sooner)."""
 
     __tablename__ = "appeal_waiver"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     decision_id: int = Field(foreign_key="jury_decision.id", unique=True)
     statement: str = Field(sa_type=Text)
@@ -361,12 +346,11 @@ class AppealWaiver(SQLModel, table=True):
     recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
-class GapPlan(SQLModel, table=True):
+class GapPlan(Row, table=True):
     """After a partial or no validation: the missing units and what to do for each."""
 
     __tablename__ = "gap_plan"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     decision_id: int = Field(foreign_key="jury_decision.id", unique=True)
     items: list[dict[str, Any]] = _json_list()

@@ -39,13 +39,13 @@ def sampled(settings: Settings, dossier_id: int, round_: int) -> bool:
 def reasons(session: Session, dossier: Dossier, found: dict[int, UnitResult], *, settings: Settings) -> list[str]:
     units = []
     for unit in service.to_assess(session, dossier):
-        criteria = scoring.criteria_of(session, unit.id)  # type: ignore[arg-type]
-        result = found.get(unit.id)  # type: ignore[arg-type]
+        criteria = scoring.criteria_of(session, unit.id)
+        result = found.get(unit.id)
         units.append(rules.UnitForModeration(unit.code, any(c.critical for c in criteria),
                                              bool(result and result.competent),
                                              len(result.trace.get("failing", [])) if result else len(criteria)))
     return rules.moderation_reasons(units, borderline_unmet=settings.moderation_borderline_unmet,
-                                    sampled=sampled(settings, dossier.id, service.round_of(session, dossier.id)))  # type: ignore[arg-type]
+                                    sampled=sampled(settings, dossier.id, service.round_of(session, dossier.id)))
 
 
 def finish_assessment(session: Session, dossier_id: int, *, by: User, today: date, settings: Settings) -> Dossier:

@@ -67,7 +67,7 @@ def assessor(session: Session, user_id: int) -> Assessor:
 def assessors(session: Session) -> list[Assessor]:
     """Every assessor account (active or not), with profile and accreditations, by name."""
     users = session.exec(select(User).where(User.role == Role.ASSESSOR).order_by(col(User.name)))
-    return [Assessor(user, profile(session, user.id), accreditations(session, user.id))  # type: ignore[arg-type]
+    return [Assessor(user, profile(session, user.id), accreditations(session, user.id))
             for user in users]
 
 

@@ -88,9 +88,9 @@ def results(session: Session, dossier_id: int) -> dict[int, UnitResult]:
 def sheet(session: Session, dossier: Dossier, unit: FrameworkUnit) -> UnitSheet:
     items = desk.items(session, dossier)
     items.sort(key=lambda item: unit.id not in item.unit_ids)
-    covering = [s for s in desk.sessions(session, dossier.id) if unit.id in s.unit_ids]  # type: ignore[arg-type]
-    return UnitSheet(unit, criteria_of(session, unit.id), judgements(session, dossier.id, unit_id=unit.id),  # type: ignore[arg-type]
-                     results(session, dossier.id).get(unit.id), items, covering)  # type: ignore[arg-type]
+    covering = [s for s in desk.sessions(session, dossier.id) if unit.id in s.unit_ids]
+    return UnitSheet(unit, criteria_of(session, unit.id), judgements(session, dossier.id, unit_id=unit.id),
+                     results(session, dossier.id).get(unit.id), items, covering)
 
 
 def get_criterion(session: Session, criterion_id: int) -> FrameworkCriterion:
@@ -128,7 +128,7 @@ def save(session: Session, dossier_id: int, criterion_id: int, data: JudgementIn
     row = _locked(session, dossier_id, criterion_id)
     if row is None:
         row = CriterionJudgement(dossier_id=dossier_id, round=service.round_of(session, dossier_id),
-                                 unit_id=unit.id, criterion_id=criterion_id)  # type: ignore[arg-type]
+                                 unit_id=unit.id, criterion_id=criterion_id)
     elif row.version != data.version and row.updated_by_id != by.id:
         raise StaleJudgement()
     row.verdict, row.comment = data.verdict, data.comment
@@ -158,9 +158,9 @@ def _locked(session: Session, dossier_id: int, criterion_id: int) -> CriterionJu
 
 def _check_sources(session: Session, dossier: Dossier, unit: FrameworkUnit, evidence_ids: list[int],
                    session_ids: list[int]) -> None:
-    if not set(evidence_ids) <= set(desk.frozen_ids(session, dossier.id)):  # type: ignore[arg-type]
+    if not set(evidence_ids) <= set(desk.frozen_ids(session, dossier.id)):
         raise SourceRefused()
-    usable = {s.id for s in desk.sessions(session, dossier.id) if unit.id in s.unit_ids  # type: ignore[arg-type]
+    usable = {s.id for s in desk.sessions(session, dossier.id) if unit.id in s.unit_ids
               and s.method != Method.DESK}
     if not set(session_ids) <= usable:
         raise SourceRefused()
@@ -194,14 +194,14 @@ def sources_of(session: Session, judgement: CriterionJudgement) -> tuple[rules.S
 
 def compute(session: Session, dossier: Dossier, unit: FrameworkUnit, *, as_of: date) -> UnitResult:
     """Apply the rule to the unit's current judgements; store the result with its trace."""
-    saved = judgements(session, dossier.id, unit_id=unit.id)  # type: ignore[arg-type]
+    saved = judgements(session, dossier.id, unit_id=unit.id)
     inputs = [rules.Judgement(c.code, c.critical, saved[c.id].verdict if c.id in saved else None,
                               sources_of(session, saved[c.id]) if c.id in saved else ())
-              for c in criteria_of(session, unit.id)]  # type: ignore[arg-type]
+              for c in criteria_of(session, unit.id)]
     outcome = rules.judge_unit(unit.code, inputs, as_of=as_of,
                                currency_years=currency_years(session, dossier, unit))
-    row = results(session, dossier.id).get(unit.id) or UnitResult(  # type: ignore[arg-type]
-        dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)  # type: ignore[arg-type]
+    row = results(session, dossier.id).get(unit.id) or UnitResult(
+        dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)
     row.competent, row.trace, row.computed_at, row.carried = outcome.competent, outcome.trace, utcnow(), False
     session.add(row)
     session.flush()
@@ -211,11 +211,11 @@ def compute(session: Session, dossier: Dossier, unit: FrameworkUnit, *, as_of: d
 def carry(session: Session, dossier: Dossier) -> None:
     """Units validated by an earlier decision: recorded as competent, carried, with where they come from."""
     held = service.carried(session, dossier)
-    existing = results(session, dossier.id)  # type: ignore[arg-type]
+    existing = results(session, dossier.id)
     for unit in service.units(session, dossier):
         if unit.code in held:
-            row = existing.get(unit.id) or UnitResult(  # type: ignore[arg-type]
-                dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)  # type: ignore[arg-type]
+            row = existing.get(unit.id) or UnitResult(
+                dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)
             before = held[unit.code]
             row.competent, row.carried = True, True
             row.trace = {"rule": "carried", "unit": unit.code, "decision": before.decision_id,
@@ -235,11 +235,11 @@ def refusal_to_finish(session: Session, dossier: Dossier) -> AcquisError | None:
     shown only when there is none, the reason in its place otherwise."""
     if dossier.status not in SCORING:
         return service.WrongStep()
-    if pending_paper(session, dossier.id):  # type: ignore[arg-type]
+    if pending_paper(session, dossier.id):
         return NotAllJudged(gettext("Une fiche papier attend encore la confirmation d'une deuxième personne."))
-    saved = judgements(session, dossier.id)  # type: ignore[arg-type]
+    saved = judgements(session, dossier.id)
     for unit in service.to_assess(session, dossier):
-        if any(c.id not in saved or saved[c.id].verdict is None for c in criteria_of(session, unit.id)):  # type: ignore[arg-type]
+        if any(c.id not in saved or saved[c.id].verdict is None for c in criteria_of(session, unit.id)):
             return NotAllJudged()
     return None
 

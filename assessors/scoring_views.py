@@ -131,7 +131,7 @@ def _paper_page(request: Request, session: Session, checklist_id: int, *, user: 
     dossier = service.get_dossier(session, row.dossier_id)
     unit = next(u for u in service.units(session, dossier) if u.id == row.unit_id)
     return render(request, "assessors/paper.html", status_code=status_code, **pages.dossier_context(
-        session, dossier, checklist=row, unit=unit, criteria=scoring.criteria_of(session, unit.id),  # type: ignore[arg-type]
+        session, dossier, checklist=row, unit=unit, criteria=scoring.criteria_of(session, unit.id),
         keyed_by=session.get(User, row.keyed_by_id) if row.keyed_by_id else None,
         confirm_refusal=paper.refusal_to_confirm(row, dossier, user=user), **extra))
 

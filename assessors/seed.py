@@ -98,9 +98,9 @@ def seed_demo(session: Session, settings: Settings, *, store: Store) -> list[Dos
 
 
 def _accredit(session: Session, user: User, codes: list[str], region: str, *, by: User, today: date) -> None:
-    registry.update_profile(session, user.id, ProfileUpdate(languages=["fr", "bm"], region=region), by=by)  # type: ignore[arg-type]
+    registry.update_profile(session, user.id, ProfileUpdate(languages=["fr", "bm"], region=region), by=by)
     for code in codes:
-        registry.accredit(session, user.id, AccreditationCreate(  # type: ignore[arg-type]
+        registry.accredit(session, user.id, AccreditationCreate(
             framework_code=code, valid_from=today - timedelta(days=365), valid_until=today + timedelta(days=730)),
             by=by)
 
@@ -111,14 +111,14 @@ def _candidate(session: Session, settings: Settings, case: Case, index: int, peo
         if mine is not None:
             return mine
     counsellor = people["counsellor"]
-    data = CandidateCreate(family_name=case.family, given_names=case.given, sex=case.sex,  # type: ignore[arg-type]
+    data = CandidateCreate(family_name=case.family, given_names=case.given, sex=case.sex,
                            birth_date=date(1979 + index, 3 + index, 10 + index), phone=str(FIRST_PHONE + index),
-                           region="Kayes", commune="Kayes", id_document_type="passport",  # type: ignore[arg-type]
+                           region="Kayes", commune="Kayes", id_document_type="passport",
                            id_number=f"AB{2000000 + index}", identity_seen=True)
     candidate = candidates.register(session, data, by=counsellor, settings=settings, with_account=False).candidate
-    consents.record(session, candidate.id, ConsentCreate(purpose=ConsentPurpose.PROCESSING,  # type: ignore[arg-type]
+    consents.record(session, candidate.id, ConsentCreate(purpose=ConsentPurpose.PROCESSING,
                                                          method=ConsentMethod.ORAL), by=counsellor)
-    work_history.add(session, candidate.id, WorkExperienceCreate(  # type: ignore[arg-type]
+    work_history.add(session, candidate.id, WorkExperienceCreate(
         country="SA", city="Djeddah", employer="Red Sea Builders", job_title="Maçon", start_date=date(2017, 2, 1),
         end_date=date(2023, 8, 31), tasks="Murs, dalles, enduits."), by=counsellor)
     return candidate
@@ -129,22 +129,22 @@ def _frozen(session: Session, settings: Settings, store: Store, framework: Frame
     """A new dossier, admitted, with a photo (for the first unit) and a payslip, portfolio frozen."""
     counsellor, registrar = people["counsellor"], people["registrar"]
     candidate = _candidate(session, settings, case, index, people)
-    dossier = dossiers.create(session, candidate.id, framework_id=framework.id, unit_ids=None, by=counsellor)  # type: ignore[arg-type]
-    dossier_id: int = dossier.id  # type: ignore[assignment]
+    dossier = dossiers.create(session, candidate.id, framework_id=framework.id, unit_ids=None, by=counsellor)
+    dossier_id: int = dossier.id
     dossiers.move(session, dossier_id, S.SUBMITTED, by=counsellor)
     dossiers.move(session, dossier_id, S.INTAKE_REVIEW, by=registrar)
     admissibility.decide(session, dossier_id, decision="admissible", by=registrar)
     dossiers.move(session, dossier_id, S.PORTFOLIO_IN_PROGRESS, by=counsellor)
     first = dossiers.units(session, dossier_id)[0]
     photo = evidence.add(session, dossier_id, EvidenceCreate(
-        kind=EvidenceKind.PHOTO_OF_WORK, description="Sur le chantier", unit_ids=[first.id],  # type: ignore[list-item]
+        kind=EvidenceKind.PHOTO_OF_WORK, description="Sur le chantier", unit_ids=[first.id],
         date_from=date(2023, 5, 1), country="SA"), file=io.BytesIO(sample_jpeg(f"{case.given} — chantier")),
         filename="chantier.jpg", by=counsellor, store=store, settings=settings).evidence
     evidence.add(session, dossier_id, EvidenceCreate(kind=EvidenceKind.PAYSLIP, description="Bulletin", country="SA"),
                  file=io.BytesIO(sample_pdf(f"Bulletin de salaire — {case.given} {case.family}")),
                  filename="paie.pdf", by=counsellor, store=store, settings=settings)
     portfolio.submit(session, dossier_id, by=counsellor)
-    return dossier, photo.id  # type: ignore[return-value]
+    return dossier, photo.id
 
 
 def _judge(target: str, criterion: FrameworkCriterion, *, sitting: int, photo: int,
@@ -161,24 +161,24 @@ def _judge(target: str, criterion: FrameworkCriterion, *, sitting: int, photo: i
 def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, target: str,
            people: dict[str, User], *, today: date) -> None:
     registrar, assessor, moderator = people["registrar"], people["assessor"], people["assessor2"]
-    dossier_id: int = dossier.id  # type: ignore[assignment]
+    dossier_id: int = dossier.id
     _assigned(session, dossier_id, assessor, P.ASSESS, by=registrar, today=today)
     for unit in service.to_assess(session, dossier):
-        desk.save_plan(session, dossier_id, unit.id, PlanInput(method=Method.PRACTICAL_TASK, scheduled_on=today,  # type: ignore[arg-type]
+        desk.save_plan(session, dossier_id, unit.id, PlanInput(method=Method.PRACTICAL_TASK, scheduled_on=today,
                                                                scheduled_time="09:00", place=PLACE), by=assessor)
     desk.schedule(session, dossier_id, by=assessor)
     sitting = desk.record_session(session, dossier_id, SessionInput(
         method=Method.PRACTICAL_TASK, held_on=today, place=PLACE, identity_checked=True,
-        unit_ids=[u.id for u in service.to_assess(session, dossier)]), by=assessor)  # type: ignore[misc]
+        unit_ids=[u.id for u in service.to_assess(session, dossier)]), by=assessor)
     units = service.to_assess(session, dossier)
-    critical = [c for c in scoring.criteria_of(session, units[0].id) if c.critical]  # type: ignore[arg-type]
+    critical = [c for c in scoring.criteria_of(session, units[0].id) if c.critical]
     photo_only = critical[0].id if target == "partial" and critical else None
     for unit in units[:2] if target == "scoring" else units:
-        for criterion in scoring.criteria_of(session, unit.id):  # type: ignore[arg-type]
-            data = _judge(target, criterion, sitting=sitting.id, photo=photo, photo_only=photo_only)  # type: ignore[arg-type]
-            scoring.save(session, dossier_id, criterion.id, data, by=assessor, today=today)  # type: ignore[arg-type]
+        for criterion in scoring.criteria_of(session, unit.id):
+            data = _judge(target, criterion, sitting=sitting.id, photo=photo, photo_only=photo_only)
+            scoring.save(session, dossier_id, criterion.id, data, by=assessor, today=today)
     if target == "scoring":
-        _paper(session, dossier_id, units, sitting=sitting.id, by=assessor)  # type: ignore[arg-type]
+        _paper(session, dossier_id, units, sitting=sitting.id, by=assessor)
         return
     moderation.finish_assessment(session, dossier_id, by=assessor, today=today, settings=settings)
     if dossier.status in (S.ASSESSED, S.MODERATION):
@@ -192,25 +192,25 @@ def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, t
     if target == "jury":
         return
     found = scoring.results(session, dossier_id)
-    choices = {unit.id: found[unit.id].competent for unit in units}  # type: ignore[index]
+    choices = {unit.id: found[unit.id].competent for unit in units}
     for member in (moderator, registrar):
-        jury.vote(session, dossier_id, choices=choices, by=member)  # type: ignore[arg-type]
+        jury.vote(session, dossier_id, choices=choices, by=member)
     jury.decide(session, dossier_id, reasons=REASONS[target], feedback=FEEDBACK[target], by=registrar, today=today)
 
 
 def _paper(session: Session, dossier_id: int, units: list[FrameworkUnit], *, sitting: int, by: User) -> None:
     """The next unit's paper checklist, keyed in from the same sitting: it waits for a second person."""
     if len(units) > 2:
-        verdicts = {c.id: Verdict.MET for c in scoring.criteria_of(session, units[2].id)}  # type: ignore[arg-type]
-        paper.key_in(session, dossier_id, units[2].id, session_id=sitting, verdicts=verdicts,  # type: ignore[arg-type]
+        verdicts = {c.id: Verdict.MET for c in scoring.criteria_of(session, units[2].id)}
+        paper.key_in(session, dossier_id, units[2].id, session_id=sitting, verdicts=verdicts,
                      comment="Fiche remplie sur le chantier, sans écran.", by=by)
 
 
 def _assigned(session: Session, dossier_id: int, user: User, purpose: AccessPurpose, *, by: User, today: date,
               president: bool = False) -> None:
-    row = assignment.assign(session, dossier_id, user_id=user.id, purpose=purpose, by=by, today=today,  # type: ignore[arg-type]
+    row = assignment.assign(session, dossier_id, user_id=user.id, purpose=purpose, by=by, today=today,
                             president=president)
-    assignment.declare(session, row.id, conflict=False, details="", by=user)  # type: ignore[arg-type]
+    assignment.declare(session, row.id, conflict=False, details="", by=user)
 
 
 REASONS = {"full": "Tous les blocs sont démontrés, y compris en sécurité.",

@@ -79,7 +79,7 @@ def units(session: Session, dossier: Dossier) -> list[FrameworkUnit]:
     """The dossier's units, in the framework's order: those it targets and those it carries from an earlier
     decision (a dossier opened at the desk does not target the units the candidate already holds)."""
     held = carried(session, dossier)
-    targeted = {unit.id for unit in dossiers.units(session, dossier.id)}  # type: ignore[arg-type]
+    targeted = {unit.id for unit in dossiers.units(session, dossier.id)}
     return [unit for unit in dossiers.framework_units(session, dossier.framework_id)
             if unit.id in targeted or unit.code in held]
 
@@ -90,13 +90,13 @@ def held(session: Session, candidate_id: int, framework: Framework, *,
     validated on this version or on another version of the framework where the unit is the same competence
     (validation/frameworks/equivalence.py). `dossier`: the one asking; only decisions before it count, those of
     dossiers opened before it and its own earlier rounds (an upheld appeal keeps what was validated)."""
-    current = round_of(session, dossier.id) if dossier is not None else None  # type: ignore[arg-type]
+    current = round_of(session, dossier.id) if dossier is not None else None
     rows = session.exec(select(ValidatedUnit, JuryDecision).join(
         JuryDecision, col(JuryDecision.id) == ValidatedUnit.decision_id).where(
         ValidatedUnit.candidate_id == candidate_id, ValidatedUnit.framework_code == framework.code))
-    earlier = [unit for unit, decision in rows if dossier is None or decision.dossier_id < dossier.id  # type: ignore[operator]
+    earlier = [unit for unit, decision in rows if dossier is None or decision.dossier_id < dossier.id
                or (decision.dossier_id == dossier.id and decision.round < current)]  # type: ignore[operator]
-    here: dict[str, int] = {unit.code: unit.id for unit in dossiers.framework_units(session, framework.id)}  # type: ignore[arg-type,misc]
+    here: dict[str, int] = {unit.code: unit.id for unit in dossiers.framework_units(session, framework.id)}
     pairs = {unit.unit_code: (unit.unit_id, here[unit.unit_code]) for unit in earlier if unit.unit_code in here}
     same = equivalence.same_competence(session, pairs.values())
     return {unit.unit_code: unit for unit in earlier if pairs.get(unit.unit_code) in same}
@@ -111,4 +111,4 @@ def carried(session: Session, dossier: Dossier) -> dict[str, ValidatedUnit]:
 def to_assess(session: Session, dossier: Dossier) -> list[FrameworkUnit]:
     """The dossier's units still to prove (those not carried from an earlier decision)."""
     kept = carried(session, dossier)
-    return [unit for unit in dossiers.units(session, dossier.id) if unit.code not in kept]  # type: ignore[arg-type]
+    return [unit for unit in dossiers.units(session, dossier.id) if unit.code not in kept]

@@ -18,7 +18,7 @@ def held_units(session: Session, candidate_id: int, framework_id: int, dossier: 
     if framework is None:
         return []
     kept = assessment.held(session, candidate_id, framework, dossier=dossier)
-    return [HeldUnit(unit_id=unit.id, code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en,  # type: ignore[arg-type]
+    return [HeldUnit(unit_id=unit.id, code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en,
                      validated_on=kept[unit.code].validated_on,
                      certificate=decisions.certificate_of(session, kept[unit.code].decision_id, unit.code))
             for unit in dossiers.framework_units(session, framework_id) if unit.code in kept]

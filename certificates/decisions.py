@@ -75,7 +75,7 @@ def request_for(session: Session, decision_id: int, *, settings: Settings) -> Is
     validated = set(facts.validated_unit_ids)
     carried = {unit_id: (decision, day) for unit_id, decision, day in facts.carried}
     units = [UnitSnapshot(code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en,
-                          validated=unit.id in validated, **_origin(session, unit.code, carried.get(unit.id)))  # type: ignore[arg-type]
+                          validated=unit.id in validated, **_origin(session, unit.code, carried.get(unit.id)))
              for unit in dossiers.framework_units(session, facts.framework_id)]
     return IssueRequest.model_validate({
         "decision_ref": decision_ref(decision_id), "holder_name": facts.holder_name, "birth_date": facts.birth_date,
@@ -115,7 +115,7 @@ def issue_for_dossier(session: Session, dossier_id: int, *, by: User, settings: 
     decision = jury.latest(session, dossier_id)
     if decision is None:
         raise jury.DecisionNotFound()
-    return issue_for_decision(session, decision.id, by=by, settings=settings)  # type: ignore[arg-type]
+    return issue_for_decision(session, decision.id, by=by, settings=settings)
 
 
 def issue_for_decisions(session: Session, decision_ids: Sequence[int], *, by: User, settings: Settings,
@@ -181,9 +181,9 @@ def pending(session: Session, *, framework_code: str | None = None, settings: Se
     today = utcnow().date()
     found = []
     for decision, dossier, framework in session.exec(query):
-        if decision_ref(decision.id) in issued:  # type: ignore[arg-type]
+        if decision_ref(decision.id) in issued:
             continue
-        found.append(Pending(dossier_id=dossier.id, decision_id=decision.id,  # type: ignore[arg-type]
+        found.append(Pending(dossier_id=dossier.id, decision_id=decision.id,
                              holder_name=dossiers.candidate_of(session, dossier).passport_name,
                              framework_code=framework.code, framework_version=framework.version,
                              outcome=decision.outcome.value, decided_on=decision.decided_on,
@@ -199,9 +199,9 @@ def _appeal_ends(session: Session, decision: JuryDecision, *, settings: Settings
 
 def can_issue(session: Session, dossier: Dossier) -> bool:
     """Whether the dossier waits for a certificate: decided full or partial, none issued for that decision."""
-    decision = jury.latest(session, dossier.id)  # type: ignore[arg-type]
+    decision = jury.latest(session, dossier.id)
     return (dossier.status in AWAITING and decision is not None and decision.outcome.value in CERTIFIABLE
-            and service.current_for_decision(session, decision_ref(decision.id)) is None)  # type: ignore[arg-type]
+            and service.current_for_decision(session, decision_ref(decision.id)) is None)
 
 
 def held_by(certificates: list[Certificate], user: User) -> list[Certificate]:

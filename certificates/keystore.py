@@ -199,7 +199,7 @@ def public_key(row: IssuerKey) -> Ed25519PublicKey:
 
 
 def jwk(row: IssuerKey) -> dict[str, Any]:
-    return keys.jwk_entry(public_key(row), status=row.status.value, not_before=row.not_before,  # type: ignore[arg-type]
+    return keys.jwk_entry(public_key(row), status=row.status.value, not_before=row.not_before,
                           not_after=row.not_after, compromised_since=row.compromised_since)
 
 

@@ -8,7 +8,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.db import Row, UTCDateTime, str_enum, utcnow
 from acquis.i18n import N_
 
 # --- enums -------------------------------------------------------------------------------------
@@ -39,12 +39,11 @@ class Decision(StrEnum):
 # --- tables ------------------------------------------------------------------------------------
 
 
-class IssuerKey(SQLModel, table=True):
+class IssuerKey(Row, table=True):
     """An Ed25519 issuer key: only its public half is here; the private half is an encrypted file."""
 
     __tablename__ = "issuer_key"
 
-    id: int | None = Field(default=None, primary_key=True)
     kid: str = Field(unique=True, index=True, max_length=16)  # base64url of the 8 kid bytes
     public_key: str = Field(max_length=64)  # base64url of the raw 32-byte public key (JWK "x")
     status: KeyStatus = Field(default=KeyStatus.ACTIVE, sa_type=str_enum(KeyStatus))
@@ -54,25 +53,23 @@ class IssuerKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class StatusList(SQLModel, table=True):
+class StatusList(Row, table=True):
     """A Bitstring Status List (revocation); its bits are the revoked certificates' indices."""
 
     __tablename__ = "certificate_status_list"
 
-    id: int | None = Field(default=None, primary_key=True)
     purpose: str = Field(default="revocation", max_length=20)
     size: int
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class PublicDocument(SQLModel, table=True):
+class PublicDocument(Row, table=True):
     """A signed public document (a status list, the revocation list) stored as served: signed when what it
     says changes, so that serving it needs no private key."""
 
     __tablename__ = "public_document"
 
-    id: int | None = Field(default=None, primary_key=True)
     path: str = Field(unique=True, index=True, max_length=200)  # the URL path it is served at
     body: bytes = Field(sa_type=LargeBinary)
     etag: str = Field(max_length=80)
@@ -82,7 +79,7 @@ class PublicDocument(SQLModel, table=True):
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Certificate(SQLModel, table=True):
+class Certificate(Row, table=True):
     """One issued certificate: a snapshot of everything it attests, its seal, credential and PDF."""
 
     __tablename__ = "certificate"
@@ -91,7 +88,6 @@ class Certificate(SQLModel, table=True):
         UniqueConstraint("status_list_id", "status_index"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, index=True, max_length=60)
     decision_ref: str = Field(index=True, max_length=200)
     correction: int = 0  # 0 for the first issue of a decision, then 1, 2... for corrections
@@ -139,12 +135,11 @@ class Certificate(SQLModel, table=True):
         return [unit for unit in self.units if unit.get("validated")]
 
 
-class VerificationLog(SQLModel, table=True):
+class VerificationLog(Row, table=True):
     """One verification: when, through which door, what it said; the client only as a keyed hash."""
 
     __tablename__ = "verification_log"
 
-    id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     channel: str = Field(max_length=20)
     verdict: str = Field(max_length=20)

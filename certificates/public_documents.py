@@ -103,9 +103,9 @@ def _stale(session: Session, settings: Settings, *, now: datetime) -> list[_Due]
 
     due = []
     for list_id, changed_at in session.exec(select(StatusList.id, StatusList.updated_at).order_by(col(StatusList.id))):
-        path = status_list_path(list_id)  # type: ignore[arg-type]
+        path = status_list_path(list_id)
         if is_stale(path, changed_at):
-            due.append(_Due(path, changed_at, _status_list_builder(session, settings, list_id),  # type: ignore[arg-type]
+            due.append(_Due(path, changed_at, _status_list_builder(session, settings, list_id),
                             valid_for=revocation.STATUS_LIST_VALIDITY))
     latest = session.exec(select(func.max(StatusList.updated_at))).one()
     if is_stale(revocation.REVOCATIONS_PATH, latest):

@@ -151,7 +151,7 @@ def _seal_and_sign(
     claims = seal.Claims(
         number=cert.number, holder_name=cert.holder_name, birth_date=cert.birth_date,
         framework_code=cert.framework_code, framework_version=cert.framework_version,
-        units=cert.validated_indices(), decision=cert.decision.value,  # type: ignore[arg-type]
+        units=cert.validated_indices(), decision=cert.decision.value,
         issued_on=cert.issued_on, expires_on=cert.expires_on, issuer_code=settings.issuer_code,
     )
     cert.seal = seal.sign(claims, private)

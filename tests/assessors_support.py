@@ -45,7 +45,7 @@ class Cast:
 
 def accredit(session: Session, user: User, code: str, *, by: User, until: date | None = None,
              start: date | None = None) -> None:
-    registry.accredit(session, user.id, AccreditationCreate(  # type: ignore[arg-type]
+    registry.accredit(session, user.id, AccreditationCreate(
         framework_code=code, valid_from=start or today() - timedelta(days=365),
         valid_until=until or today() + timedelta(days=365)), by=by)
     session.commit()
@@ -67,19 +67,19 @@ def frozen_dossier(session: Session, settings: Settings, framework: Framework, *
 def freeze(session: Session, settings: Settings, dossier: Dossier, *, counsellor: User, registrar: User) -> int:
     """A draft dossier submitted, admitted, given one photo linked to its first unit, its portfolio frozen;
     returns the photo's id."""
-    service.move(session, dossier.id, S.SUBMITTED, by=counsellor)  # type: ignore[arg-type]
-    service.move(session, dossier.id, S.INTAKE_REVIEW, by=registrar)  # type: ignore[arg-type]
-    admissibility.decide(session, dossier.id, decision="admissible", by=registrar)  # type: ignore[arg-type]
-    service.move(session, dossier.id, S.PORTFOLIO_IN_PROGRESS, by=counsellor)  # type: ignore[arg-type]
-    first = service.units(session, dossier.id)[0]  # type: ignore[arg-type]
-    received = evidence.add(session, dossier.id, EvidenceCreate(  # type: ignore[arg-type]
-        kind=EvidenceKind.PHOTO_OF_WORK, description="Casque et gants sur le chantier", unit_ids=[first.id],  # type: ignore[list-item]
+    service.move(session, dossier.id, S.SUBMITTED, by=counsellor)
+    service.move(session, dossier.id, S.INTAKE_REVIEW, by=registrar)
+    admissibility.decide(session, dossier.id, decision="admissible", by=registrar)
+    service.move(session, dossier.id, S.PORTFOLIO_IN_PROGRESS, by=counsellor)
+    first = service.units(session, dossier.id)[0]
+    received = evidence.add(session, dossier.id, EvidenceCreate(
+        kind=EvidenceKind.PHOTO_OF_WORK, description="Casque et gants sur le chantier", unit_ids=[first.id],
         date_from=today() - timedelta(days=400), country="SA"),
         file=io.BytesIO(jpeg(7)), filename="chantier.jpg", by=counsellor, store=Store(settings.data_dir / "files"),
         settings=settings)
-    portfolio.submit(session, dossier.id, by=counsellor)  # type: ignore[arg-type]
+    portfolio.submit(session, dossier.id, by=counsellor)
     session.commit()
-    return received.evidence.id  # type: ignore[return-value]
+    return received.evidence.id
 
 
 def cast(session: Session, settings: Settings, users: UserFactory, *, account: User | None = None,
@@ -98,42 +98,42 @@ def cast(session: Session, settings: Settings, users: UserFactory, *, account: U
 
 def assigned(session: Session, c: Cast, user: User, purpose: AccessPurpose, *, president: bool = False) -> int:
     """Assign and declare no conflict; returns the assignment id."""
-    row = assignment.assign(session, c.dossier.id, user_id=user.id, purpose=purpose, by=c.registrar,  # type: ignore[arg-type]
+    row = assignment.assign(session, c.dossier.id, user_id=user.id, purpose=purpose, by=c.registrar,
                             today=today(), president=president)
     session.commit()
-    assignment.declare(session, row.id, conflict=False, details="", by=user)  # type: ignore[arg-type]
+    assignment.declare(session, row.id, conflict=False, details="", by=user)
     session.commit()
-    return row.id  # type: ignore[return-value]
+    return row.id
 
 
 def scheduled(session: Session, c: Cast) -> int:
     """Assessor assigned and declared, every unit planned as a practical task, one session held
     (identity checked) for every unit; returns the session id."""
     assigned(session, c, c.assessor, P.ASSESS)
-    for unit in service.units(session, c.dossier.id):  # type: ignore[arg-type]
-        desk.save_plan(session, c.dossier.id, unit.id, PlanInput(  # type: ignore[arg-type]
+    for unit in service.units(session, c.dossier.id):
+        desk.save_plan(session, c.dossier.id, unit.id, PlanInput(
             method=Method.PRACTICAL_TASK, scheduled_on=today(), place="Centre de Kayes"), by=c.assessor)
-    desk.schedule(session, c.dossier.id, by=c.assessor)  # type: ignore[arg-type]
-    sitting = desk.record_session(session, c.dossier.id, SessionInput(  # type: ignore[arg-type]
+    desk.schedule(session, c.dossier.id, by=c.assessor)
+    sitting = desk.record_session(session, c.dossier.id, SessionInput(
         method=Method.PRACTICAL_TASK, held_on=today(), place="Centre de Kayes",
-        unit_ids=[u.id for u in service.units(session, c.dossier.id)], identity_checked=True),  # type: ignore[arg-type,misc]
+        unit_ids=[u.id for u in service.units(session, c.dossier.id)], identity_checked=True),
         by=c.assessor)
     session.commit()
-    return sitting.id  # type: ignore[return-value]
+    return sitting.id
 
 
 def score_all(session: Session, c: Cast, sitting: int, *, photo_only: str | None = None,
               unmet: frozenset[str] = frozenset()) -> None:
     """Every criterion met on the session, except: `photo_only` met on the photo alone, `unmet` not yet met."""
-    for unit in service.units(session, c.dossier.id):  # type: ignore[arg-type]
-        for criterion in scoring.criteria_of(session, unit.id):  # type: ignore[arg-type]
+    for unit in service.units(session, c.dossier.id):
+        for criterion in scoring.criteria_of(session, unit.id):
             if criterion.code == photo_only:
                 data = JudgementInput(verdict=Verdict.MET, evidence_ids=[c.photo_id])
             elif criterion.code in unmet:
                 data = JudgementInput(verdict=Verdict.NOT_YET_MET, session_ids=[sitting])
             else:
                 data = JudgementInput(verdict=Verdict.MET, session_ids=[sitting])
-            scoring.save(session, c.dossier.id, criterion.id, data, by=c.assessor, today=today())  # type: ignore[arg-type]
+            scoring.save(session, c.dossier.id, criterion.id, data, by=c.assessor, today=today())
     session.commit()
 
 
@@ -141,11 +141,11 @@ def to_jury(session: Session, settings: Settings, c: Cast, **scores: object) -> 
     """Scored, finished, moderated (agreed): the dossier waits for its jury."""
     sitting = scheduled(session, c)
     score_all(session, c, sitting, **scores)  # type: ignore[arg-type]
-    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)  # type: ignore[arg-type]
+    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)
     session.commit()
     if session.get(Dossier, c.dossier.id).status == S.ASSESSED:  # type: ignore[union-attr]  # chosen for moderation
         assigned(session, c, c.moderator, P.MODERATE)
-        moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],  # type: ignore[arg-type]
+        moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],
                           by=c.moderator)
         session.commit()
 
@@ -155,15 +155,15 @@ def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> 
     to_jury(session, settings, c, **scores)
     assigned(session, c, c.moderator, P.JURY)
     assigned(session, c, c.registrar, P.JURY, president=True)
-    found = scoring.results(session, c.dossier.id)  # type: ignore[arg-type]
+    found = scoring.results(session, c.dossier.id)
     # Units carried from an earlier decision are not voted on again.
     choices = {unit_id: result.competent for unit_id, result in found.items() if not result.carried}
     for member in (c.moderator, c.registrar):
-        jury.vote(session, c.dossier.id, choices=choices, by=member)  # type: ignore[arg-type]
-    decision = jury.decide(session, c.dossier.id, reasons="Le bloc 1 manque d'observation directe.",  # type: ignore[arg-type]
+        jury.vote(session, c.dossier.id, choices=choices, by=member)
+    decision = jury.decide(session, c.dossier.id, reasons="Le bloc 1 manque d'observation directe.",
                            feedback="Revenez pour une observation du bloc 1.", by=c.registrar, today=today())
     session.commit()
-    return decision.id  # type: ignore[return-value]
+    return decision.id
 
 
 # --- on the real pages, in Chromium (any language: by ids and values, never by visible text) ------------

@@ -89,7 +89,7 @@ def demo_database(request: pytest.FixtureRequest, engine: str, where: Path) -> I
 
 def seeded(database_url: str, data_dir: Path, *, admin_url: str | None = None) -> Demo:
     """Seed the demo into a database that has the schema, leaving no connection open (a template must have none)."""
-    settings = complete(Settings(data_dir=data_dir, database_url=database_url, secret_key="test-secret",  # type: ignore[arg-type]
+    settings = complete(Settings(data_dir=data_dir, database_url=database_url, secret_key="test-secret",
                                  key_passphrase="test-passphrase", allowed_hosts="testserver"))  # TestClient's Host
     engine = make_engine(settings)
     try:

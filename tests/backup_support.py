@@ -65,7 +65,7 @@ def restore_args(into: Path, database_url: str | None) -> list[str]:
 def restored_settings(into: Path, database_url: str | None, live: Settings, *, secret_key: str = "") -> Settings:
     """The settings an operator would start the restored copy with: the same passphrase and public URL, the
     secret key from the restored data dir unless given (it was in the environment, not in the backup)."""
-    return complete(Settings(data_dir=into, database_url=database_url or f"sqlite:///{into / 'acquis.db'}",  # type: ignore[arg-type]
+    return complete(Settings(data_dir=into, database_url=database_url or f"sqlite:///{into / 'acquis.db'}",
                              secret_key=secret_key, key_passphrase=live.key_passphrase, public_url=live.public_url))
 
 
@@ -82,4 +82,4 @@ def backed_up(root: Path, digest: str) -> Path:
 
 
 def newest_manifest(root: Path) -> dict[str, Any]:
-    return json.loads((snapshots(root)[-1] / MANIFEST).read_text())  # type: ignore[no-any-return]
+    return json.loads((snapshots(root)[-1] / MANIFEST).read_text())

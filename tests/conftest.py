@@ -58,7 +58,7 @@ def postgres_url() -> Iterator[str]:
 
 def _schema(url: str, data_dir: object) -> None:
     """The models' schema, stamped as migrated (tests/test_migrations.py checks the migrations)."""
-    engine = make_engine(Settings(data_dir=data_dir, database_url=url, secret_key="t"))  # type: ignore[arg-type]
+    engine = make_engine(Settings(data_dir=data_dir, database_url=url, secret_key="t"))
     metadata().create_all(engine)
     with Session(engine) as session:
         session.add(AuditHead())
@@ -119,7 +119,7 @@ def _postgres_database(request: pytest.FixtureRequest, *, template: str) -> Iter
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: object) -> Settings:
-    return complete(Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret",  # type: ignore[arg-type]
+    return complete(Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret",
                              key_passphrase="test-passphrase", allowed_hosts="testserver"))  # TestClient's Host
 
 

@@ -80,10 +80,10 @@ def make_candidate(session: Session, settings: Settings, *, by: User, consent: b
     registration = candidates.register(session, candidate_data(**overrides), by=by, settings=settings)
     candidate = registration.candidate
     if consent:
-        consents.record(session, candidate.id, ConsentCreate(purpose=ConsentPurpose.PROCESSING,  # type: ignore[arg-type]
+        consents.record(session, candidate.id, ConsentCreate(purpose=ConsentPurpose.PROCESSING,
                                                              method=ConsentMethod.ORAL), by=by)
     for year in range(jobs):
-        work_history.add(session, candidate.id, WorkExperienceCreate(  # type: ignore[arg-type]
+        work_history.add(session, candidate.id, WorkExperienceCreate(
             country="SA", city="Riyad", employer="Al-Bina", job_title="Maçon", start_date=date(2018 + 2 * year, 1, 1),
             end_date=date(2019 + 2 * year, 6, 30), tasks="Murs en blocs"), by=by)
     session.commit()
@@ -93,7 +93,7 @@ def make_candidate(session: Session, settings: Settings, *, by: User, consent: b
 def make_dossier(session: Session, settings: Settings, *, by: User, framework: Framework,
                  **overrides: Any) -> Dossier:
     candidate = make_candidate(session, settings, by=by, **overrides)
-    dossier = service.create(session, candidate.id, framework_id=framework.id, unit_ids=None, by=by)  # type: ignore[arg-type]
+    dossier = service.create(session, candidate.id, framework_id=framework.id, unit_ids=None, by=by)
     session.commit()
     return dossier
 

@@ -78,7 +78,7 @@ class Served:
 def sqlite_settings(template: str, where: Path) -> Settings:
     """Settings on a copy of the test session's SQLite schema, for a test whose subject is not the database."""
     shutil.copyfile(template, Path(where) / "acquis.db")
-    return complete(Settings(data_dir=where, database_url=f"sqlite:///{Path(where) / 'acquis.db'}",  # type: ignore[arg-type]
+    return complete(Settings(data_dir=where, database_url=f"sqlite:///{Path(where) / 'acquis.db'}",
                              secret_key="test-secret", key_passphrase="test-passphrase"))
 
 

@@ -147,13 +147,13 @@ def open_dossier(session: Session, settings: Settings, c: Cast, index: int) -> D
     """Candidate number `index`'s dossier on one unit, admitted: its portfolio is open to evidence."""
     candidate = make_candidate(session, settings, by=c.counsellor, phone=f"76 40 {index // 100:02d} {index % 100:02d}",
                                id_number=f"RS {index:07d}", family_name=f"Traoré {index}")
-    unit = next(u for u in service.framework_units(session, c.framework.id) if u.code == UNIT)  # type: ignore[arg-type]
-    dossier = service.create(session, candidate.id, framework_id=c.framework.id,  # type: ignore[arg-type]
-                             unit_ids=[unit.id], by=c.counsellor)  # type: ignore[list-item]
-    service.move(session, dossier.id, S.SUBMITTED, by=c.counsellor)  # type: ignore[arg-type]
-    service.move(session, dossier.id, S.INTAKE_REVIEW, by=c.registrar)  # type: ignore[arg-type]
-    admissibility.decide(session, dossier.id, decision="admissible", by=c.registrar)  # type: ignore[arg-type]
-    service.move(session, dossier.id, S.PORTFOLIO_IN_PROGRESS, by=c.counsellor)  # type: ignore[arg-type]
+    unit = next(u for u in service.framework_units(session, c.framework.id) if u.code == UNIT)
+    dossier = service.create(session, candidate.id, framework_id=c.framework.id,
+                             unit_ids=[unit.id], by=c.counsellor)
+    service.move(session, dossier.id, S.SUBMITTED, by=c.counsellor)
+    service.move(session, dossier.id, S.INTAKE_REVIEW, by=c.registrar)
+    admissibility.decide(session, dossier.id, decision="admissible", by=c.registrar)
+    service.move(session, dossier.id, S.PORTFOLIO_IN_PROGRESS, by=c.counsellor)
     session.commit()
     return dossier
 
@@ -161,21 +161,21 @@ def open_dossier(session: Session, settings: Settings, c: Cast, index: int) -> D
 def frozen(session: Session, settings: Settings, c: Cast, index: int) -> Cast:
     """The crew on a new one-unit dossier with one photo of work, its portfolio submitted (frozen)."""
     dossier = open_dossier(session, settings, c, index)
-    unit = service.units(session, dossier.id)[0]  # type: ignore[arg-type]
-    photo = evidence.add(session, dossier.id, EvidenceCreate(  # type: ignore[arg-type]
-        kind=EvidenceKind.PHOTO_OF_WORK, description="Mur en blocs", unit_ids=[unit.id], country="SA"),  # type: ignore[list-item]
+    unit = service.units(session, dossier.id)[0]
+    photo = evidence.add(session, dossier.id, EvidenceCreate(
+        kind=EvidenceKind.PHOTO_OF_WORK, description="Mur en blocs", unit_ids=[unit.id], country="SA"),
         file=io.BytesIO(jpeg(index)), filename="mur.jpg", by=c.counsellor, store=Store(settings.data_dir / "files"),
         settings=settings)
-    portfolio.submit(session, dossier.id, by=c.counsellor)  # type: ignore[arg-type]
+    portfolio.submit(session, dossier.id, by=c.counsellor)
     session.commit()
-    return replace(c, dossier=dossier, photo_id=photo.evidence.id)  # type: ignore[arg-type]
+    return replace(c, dossier=dossier, photo_id=photo.evidence.id)
 
 
 def decided_dossiers(session: Session, settings: Settings, users: UserFactory, count: int) -> dict[int, int]:
     """`count` one-unit dossiers, each assessed (every criterion met), moderated if chosen, and decided by a jury
     of the moderator and the registrar: their ids, each with its decision's id."""
     c = crew(session, users)
-    return {one.dossier.id: decided(session, settings, one)  # type: ignore[misc]
+    return {one.dossier.id: decided(session, settings, one)
             for one in (frozen(session, settings, c, index) for index in range(count))}
 
 

@@ -36,10 +36,10 @@ def test_the_assessor_flags_units_and_the_candidate_reads_why_per_unit(
 
     # The candidate adds evidence and submits again; the same assessor takes the dossier up again.
     session.expire_all()
-    dossiers.move(session, c.dossier.id, S.PORTFOLIO_IN_PROGRESS, by=c.counsellor)  # type: ignore[arg-type]
-    portfolio.submit(session, c.dossier.id, by=c.counsellor)  # type: ignore[arg-type]
+    dossiers.move(session, c.dossier.id, S.PORTFOLIO_IN_PROGRESS, by=c.counsellor)
+    portfolio.submit(session, c.dossier.id, by=c.counsellor)
     session.commit()
-    desk.start_review(session, c.dossier.id, by=c.assessor)  # type: ignore[arg-type]
+    desk.start_review(session, c.dossier.id, by=c.assessor)
     session.commit()
     assert desk.open_flags(session, c.dossier) == []
 
@@ -49,14 +49,14 @@ def test_on_a_tie_the_presidents_vote_decides(session: Session, settings: Settin
     to_jury(session, settings, c)
     assigned(session, c, c.moderator, P.JURY)
     assigned(session, c, c.registrar, P.JURY, president=True)
-    found = scoring.results(session, c.dossier.id)  # type: ignore[arg-type]
+    found = scoring.results(session, c.dossier.id)
     first = service.units(session, c.dossier)[0].id
     yes = {unit_id: True for unit_id in found}
-    jury.vote(session, c.dossier.id, choices=yes, by=c.registrar)  # type: ignore[arg-type]
-    jury.vote(session, c.dossier.id, choices={**yes, first: False}, by=c.moderator)  # type: ignore[arg-type,dict-item]
+    jury.vote(session, c.dossier.id, choices=yes, by=c.registrar)
+    jury.vote(session, c.dossier.id, choices={**yes, first: False}, by=c.moderator)
     with pytest.raises(jury.PresidentOnly):
-        jury.decide(session, c.dossier.id, reasons="Vu.", feedback="", by=c.moderator, today=today())  # type: ignore[arg-type]
-    decision = jury.decide(session, c.dossier.id, reasons="Vu.", feedback="", by=c.registrar, today=today())  # type: ignore[arg-type]
+        jury.decide(session, c.dossier.id, reasons="Vu.", feedback="", by=c.moderator, today=today())
+    decision = jury.decide(session, c.dossier.id, reasons="Vu.", feedback="", by=c.registrar, today=today())
     row = next(u for u in decision.units if u["unit_id"] == first)
     assert row["validated"] and row["casting"] and (row["votes_for"], row["votes_against"]) == (1, 1)
     assert decision.outcome == "full"
@@ -68,7 +68,7 @@ def test_a_unit_not_competent_cannot_be_voted_valid(session: Session, settings: 
     to_jury(session, settings, c, photo_only="MAC-U1-E1-C1")
     assigned(session, c, c.registrar, P.JURY, president=True)
     with pytest.raises(jury.UnitNotCompetent):
-        jury.vote(session, c.dossier.id, choices={u.id: True for u in service.units(session, c.dossier)},  # type: ignore[arg-type,misc]
+        jury.vote(session, c.dossier.id, choices={u.id: True for u in service.units(session, c.dossier)},
                   by=c.registrar)
 
 
@@ -87,14 +87,14 @@ def test_an_upheld_appeal_starts_a_new_assessment_by_a_different_assessor_and_ke
     appeal = appeals.of_decision(session, decision_id)
     assert appeal is not None
     with pytest.raises(appeals.OfficerSatOnJury):
-        appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Oui.", by=c.registrar)  # type: ignore[arg-type]
+        appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Oui.", by=c.registrar)
     session.rollback()
     officer = users(Role.REGISTRAR, login="officer", name="Mariam Touré")
-    appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Revoir le bloc 1.", by=officer)  # type: ignore[arg-type]
+    appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Revoir le bloc 1.", by=officer)
     session.commit()
     session.refresh(c.dossier)
-    assert c.dossier.status == S.DESK_REVIEW and service.round_of(session, c.dossier.id) == 2  # type: ignore[arg-type]
-    assert jury.latest(session, c.dossier.id) is None  # type: ignore[arg-type]
+    assert c.dossier.status == S.DESK_REVIEW and service.round_of(session, c.dossier.id) == 2
+    assert jury.latest(session, c.dossier.id) is None
     kept = session.exec(select(ValidatedUnit).where(ValidatedUnit.candidate_id == c.dossier.candidate_id)).all()
     assert len(kept) == 4
     assert [u.code for u in service.to_assess(session, c.dossier)] == ["MAC-U1"]
@@ -110,10 +110,10 @@ def test_the_appeal_window_closes_after_the_set_days(session: Session, settings:
     decided(session, settings, c, photo_only="MAC-U1-E1-C1")
     late = today() + timedelta(days=settings.appeal_window_days + 1)
     with pytest.raises(appeals.AppealWindowClosed):
-        appeals.lodge(session, c.dossier.id, grounds="Trop tard ?", by=c.counsellor, settings=settings, today=late)  # type: ignore[arg-type]
+        appeals.lodge(session, c.dossier.id, grounds="Trop tard ?", by=c.counsellor, settings=settings, today=late)
     with pytest.raises(appeals.AppealWindowOpen):
-        appeals.close_window(session, c.dossier.id, by=c.registrar, settings=settings, today=today())  # type: ignore[arg-type]
-    appeals.close_window(session, c.dossier.id, by=c.registrar, settings=settings, today=late)  # type: ignore[arg-type]
+        appeals.close_window(session, c.dossier.id, by=c.registrar, settings=settings, today=today())
+    appeals.close_window(session, c.dossier.id, by=c.registrar, settings=settings, today=late)
     session.commit()
     session.refresh(c.dossier)
     assert c.dossier.status == S.GAP_PLAN

@@ -20,12 +20,12 @@ def test_a_critical_criterion_met_only_on_a_photo_leaves_its_unit_not_competent_
     c = cast(session, settings, users)
     decision_id = decided(session, settings, c, photo_only="MAC-U1-E1-C1")
 
-    results = scoring.results(session, c.dossier.id)  # type: ignore[arg-type]
+    results = scoring.results(session, c.dossier.id)
     units = {u.code: u for u in service.units(session, c.dossier)}
-    first = results[units["MAC-U1"].id]  # type: ignore[index]
+    first = results[units["MAC-U1"].id]
     assert not first.competent
     assert first.trace["failing"] == ["MAC-U1-E1-C1"] and first.trace["why"] == "no_direct_evidence"
-    assert all(results[units[code].id].competent for code in ("MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"))  # type: ignore[index]
+    assert all(results[units[code].id].competent for code in ("MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"))
 
     facts = jury.decision_for_certificate(session, decision_id)
     assert facts.outcome == "partial"
@@ -57,11 +57,11 @@ def test_the_assessor_sees_the_dossier_only_after_declaring_no_conflict(
         session: Session, settings: Settings, users: UserFactory) -> None:
     c = cast(session, settings, users)
     with pytest.raises(DossierNotFound):
-        access.get_dossier(session, c.dossier.id, user=c.assessor)  # type: ignore[arg-type]
+        access.get_dossier(session, c.dossier.id, user=c.assessor)
     scheduled(session, c)
-    assert access.get_dossier(session, c.dossier.id, user=c.assessor).id == c.dossier.id  # type: ignore[arg-type]
+    assert access.get_dossier(session, c.dossier.id, user=c.assessor).id == c.dossier.id
     with pytest.raises(DossierNotFound):
-        access.get_dossier(session, c.dossier.id, user=c.moderator)  # type: ignore[arg-type]
+        access.get_dossier(session, c.dossier.id, user=c.moderator)
 
 
 def test_a_later_dossier_for_the_same_framework_starts_with_the_validated_units(
@@ -84,5 +84,5 @@ def test_an_unmet_criterion_stops_its_unit(session: Session, settings: Settings,
     sitting = scheduled(session, c)
     score_all(session, c, sitting, unmet=frozenset({"MAC-U2-E1-C2"}))
     units = {u.code: u.id for u in service.units(session, c.dossier)}
-    result = scoring.results(session, c.dossier.id)[units["MAC-U2"]]  # type: ignore[arg-type]
+    result = scoring.results(session, c.dossier.id)[units["MAC-U2"]]
     assert not result.competent and result.trace["why"] == "not_yet_met"

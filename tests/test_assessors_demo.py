@@ -35,11 +35,11 @@ def test_demo_seeds_every_assessment_state_once(app: FastAPI, client: TestClient
 
     assert [d.status for d in seeded] == [S.ASSESSMENT_SCHEDULED, S.MODERATION, S.JURY, S.DECIDED, S.DECIDED,
                                           S.DECIDED]
-    outcomes = [jury.latest(session, d.id).outcome.value for d in seeded[3:]]  # type: ignore[arg-type,union-attr]
+    outcomes = [jury.latest(session, d.id).outcome.value for d in seeded[3:]]  # type: ignore[union-attr]
     assert outcomes == ["full", "partial", "none"]
     for login in ("assessor", "assessor2"):
         user = session.exec(select(User).where(User.login == login)).one()
-        assert registry.is_accredited(session, user.id, "DEMO-MAC-01", on=date.today())  # type: ignore[arg-type]
+        assert registry.is_accredited(session, user.id, "DEMO-MAC-01", on=date.today())
     assert audit.verify(session) is None
     assert len(session.exec(select(JuryDecision)).all()) == 3
 

@@ -37,7 +37,7 @@ def test_the_admin_accredits_an_assessor_for_a_framework_between_two_dates(
     assert profile.status_code == 303  # type: ignore[attr-defined]
     shown = client.get(page).text
     assert 'data-valid="yes"' in shown and 'value="Ségou"' in shown
-    assert registry.is_accredited(session, assessor.id, "DEMO-MAC-01", on=today())  # type: ignore[arg-type]
+    assert registry.is_accredited(session, assessor.id, "DEMO-MAC-01", on=today())
     client.cookies.clear()
     log_in(client, "assessor")
     assert client.get("/assessors").status_code == 403
@@ -52,7 +52,7 @@ def test_an_expired_accreditation_cannot_be_assigned(session: Session, settings:
     suggested = {s.user.login for s in assignment.suggestions(session, c.dossier, P.ASSESS, today=today())}
     assert suggested == {"assessor", "assessor2"}
     with pytest.raises(registry.NotAccredited):
-        assignment.assign(session, c.dossier.id, user_id=late.id, purpose=P.ASSESS, by=c.registrar,  # type: ignore[arg-type]
+        assignment.assign(session, c.dossier.id, user_id=late.id, purpose=P.ASSESS, by=c.registrar,
                           today=today())
 
 
@@ -61,10 +61,10 @@ def test_the_counsellor_of_a_dossier_can_never_assess_moderate_or_judge_it(
     c = cast(session, settings, users)
     for purpose in (P.ASSESS, P.JURY):
         with pytest.raises(CounsellorCannotJudge):
-            assignment.assign(session, c.dossier.id, user_id=c.counsellor.id, purpose=purpose,  # type: ignore[arg-type]
+            assignment.assign(session, c.dossier.id, user_id=c.counsellor.id, purpose=purpose,
                               by=c.registrar, today=today())
     with pytest.raises(CounsellorCannotJudge):
-        access.grant(session, c.dossier.id, user_id=c.counsellor.id, purpose=P.MODERATE, by=c.registrar)  # type: ignore[arg-type]
+        access.grant(session, c.dossier.id, user_id=c.counsellor.id, purpose=P.MODERATE, by=c.registrar)
 
 
 def test_an_assessor_sees_only_assigned_dossiers_and_evidence_and_denials_are_audited(

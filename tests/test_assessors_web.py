@@ -46,7 +46,7 @@ def test_the_registrar_assigns_a_suggested_assessor_who_sees_the_dossier_only_af
 def test_a_declared_conflict_ends_the_assignment_and_the_registrar_reads_why(
         client: TestClient, session: Session, settings: Settings, users: UserFactory) -> None:
     c = cast(session, settings, users)
-    row = assignment.assign(session, c.dossier.id, user_id=c.assessor.id, purpose=P.ASSESS,  # type: ignore[arg-type]
+    row = assignment.assign(session, c.dossier.id, user_id=c.assessor.id, purpose=P.ASSESS,
                             by=c.registrar, today=today())
     session.commit()
     log_in(client, "assessor")
@@ -71,7 +71,7 @@ def test_each_click_is_saved_and_a_stale_save_by_another_assessor_is_refused_wit
     accredit(session, second, c.framework.code, by=c.admin)
     assigned(session, c, second, P.ASSESS)
     unit = service.units(session, c.dossier)[1]
-    criterion = scoring.criteria_of(session, unit.id)[0]  # type: ignore[arg-type]
+    criterion = scoring.criteria_of(session, unit.id)[0]
     url = f"/assessments/{c.dossier.id}/criteria/{criterion.id}"
 
     log_in(client, "assessor")
@@ -91,7 +91,7 @@ def test_each_click_is_saved_and_a_stale_save_by_another_assessor_is_refused_wit
     assert stale.status_code == 200 and stale.headers["HX-Retarget"] == f"#criterion-{criterion.id}"
     assert "Quelqu&#39;un d&#39;autre a modifié ce critère" in stale.text
     assert 'value="met" checked' in stale.text, "the current state is shown, not the refused one"
-    judgement = scoring.judgements(session, c.dossier.id)[criterion.id]  # type: ignore[arg-type,index]
+    judgement = scoring.judgements(session, c.dossier.id)[criterion.id]
     session.refresh(judgement)
     assert judgement.verdict == "met" and judgement.comment == "Dosage juste"
     plain = post_form(client, url, {"verdict": "not_yet_met", "version": "0"}, page=screen)
@@ -109,20 +109,20 @@ def test_a_paper_checklist_counts_only_once_a_second_person_confirms_it(
     c = cast(session, settings, users)
     sitting = scheduled(session, c)
     unit = service.units(session, c.dossier)[1]
-    criteria = scoring.criteria_of(session, unit.id)  # type: ignore[arg-type]
+    criteria = scoring.criteria_of(session, unit.id)
     log_in(client, "assessor")
     form = f"/assessments/{c.dossier.id}/units/{unit.id}/paper"
     assert "MAC-U2-E1-C1" in client.get(f"/assessments/{c.dossier.id}/units/{unit.id}/checklist").text
     keyed = post_form(client, form, {"session_id": str(sitting), "comment": "Fiche du chantier",
                                      **{f"verdict-{k.id}": "met" for k in criteria}}, page=form)
     checklist = keyed.headers["location"]  # type: ignore[attr-defined]
-    assert scoring.results(session, c.dossier.id) == {}, "nothing counts before the confirmation"  # type: ignore[arg-type]
+    assert scoring.results(session, c.dossier.id) == {}, "nothing counts before the confirmation"
     refused = post_form(client, f"{checklist}/confirm", {}, page=checklist)
     assert refused.status_code == 409  # type: ignore[attr-defined]
     client.cookies.clear()
     log_in(client, "registrar")
     assert post_form(client, f"{checklist}/confirm", {}, page=checklist).status_code == 303  # type: ignore[attr-defined]
-    result = scoring.results(session, c.dossier.id)[unit.id]  # type: ignore[arg-type,index]
+    result = scoring.results(session, c.dossier.id)[unit.id]
     assert result.competent
 
 
@@ -131,7 +131,7 @@ def test_the_moderator_query_goes_back_to_the_assessor_and_stays_in_the_record(
     c = cast(session, settings, users)
     sitting = scheduled(session, c)
     score_all(session, c, sitting, photo_only="MAC-U1-E1-C1")
-    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)  # type: ignore[arg-type]
+    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)
     session.commit()
     assert session.get(type(c.dossier), c.dossier.id).status == S.ASSESSED  # type: ignore[union-attr]
     assigned(session, c, c.moderator, P.MODERATE)

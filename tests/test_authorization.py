@@ -399,8 +399,8 @@ def test_an_assessor_cannot_add_evidence_to_the_dossier_they_sent_back_for_more(
     """A flagged dossier takes new evidence again; its assessor judges the evidence and must never add any."""
     c = cast(session, settings, users)
     assigned(session, c, c.assessor, AccessPurpose.ASSESS)  # the assignment starts the desk review
-    unit = validation_service.units(session, c.dossier.id)[0]  # type: ignore[arg-type]
-    desk.flag(session, c.dossier.id, reasons={unit.id: "Ajoutez une photo du coffrage."}, by=c.assessor)  # type: ignore[arg-type,dict-item]
+    unit = validation_service.units(session, c.dossier.id)[0]
+    desk.flag(session, c.dossier.id, reasons={unit.id: "Ajoutez une photo du coffrage."}, by=c.assessor)
     session.commit()
     assert session.get(Dossier, c.dossier.id).status == DossierStatus.FLAGGED  # type: ignore[union-attr]
     token = issue_api_token(session, c.assessor, days=1, by=None)
@@ -417,4 +417,4 @@ def test_an_assessor_cannot_add_evidence_to_the_dossier_they_sent_back_for_more(
     assert (page.status_code, script.status_code) == (403, 403), (page.text[:300], script.text[:300])
     assert script.json()["error"]["code"] == "contributors-only"
     assert 'id="evidence"' in dossier_page.text and 'id="add-evidence"' not in dossier_page.text
-    assert len(evidence.of_dossier(session, c.dossier.id)) == 1  # type: ignore[arg-type]  # the counsellor's photo only
+    assert len(evidence.of_dossier(session, c.dossier.id)) == 1  # the counsellor's photo only

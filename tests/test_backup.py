@@ -172,7 +172,7 @@ def test_prune_keeps_the_newest_backups_and_the_files_they_still_need(
 
 
 def test_without_pg_dump_the_backup_stops_naming_the_debian_package(postgres_url: str, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, database_url=postgres_url, secret_key="s")  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url, secret_key="s")
     no_tools = acquis(settings, "backup", "create", str(tmp_path / "backups"), PATH=str(Path(sys.executable).parent))
     assert no_tools.exit_code == 2
     assert "pg_dump" in no_tools.stderr and "postgresql-client" in no_tools.stderr

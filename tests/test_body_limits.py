@@ -106,7 +106,7 @@ def test_a_deeply_nested_credential_uploaded_is_a_422(client: TestClient) -> Non
 
 
 def test_acquis_verify_exits_2_on_deeply_nested_json(tmp_path: Path) -> None:
-    settings = complete(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'none.db'}",  # type: ignore[arg-type]
+    settings = complete(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'none.db'}",
                                  secret_key="test-secret"))
     credential = tmp_path / "credential.json"
     credential.write_bytes(DEEP_CREDENTIAL)

@@ -46,7 +46,7 @@ def first_certificate(session: Session, settings: Settings, c: Cast) -> Certific
     with_key(session, settings)
     decision = decided(session, settings, c, photo_only="MAC-U1-E1-C1")
     cert = decisions.issue_for_decision(session, decision, by=c.registrar, settings=settings)
-    appeals.waive(session, c.dossier.id, statement="Je renonce au recours.", by=c.registrar,  # type: ignore[arg-type]
+    appeals.waive(session, c.dossier.id, statement="Je renonce au recours.", by=c.registrar,
                   today=today())
     session.commit()
     assert session.get(Dossier, c.dossier.id).status == S.CERTIFIED  # type: ignore[union-attr]
@@ -72,7 +72,7 @@ def second_version(session: Session, first: Framework) -> Framework:
 
 
 def units_of(session: Session, framework: Framework) -> dict[str, int]:
-    return {unit.code: unit.id for unit in dossiers.framework_units(session, framework.id)}  # type: ignore[arg-type,misc]
+    return {unit.code: unit.id for unit in dossiers.framework_units(session, framework.id)}
 
 
 def held_section(html: str) -> str:

@@ -27,7 +27,7 @@ def test_a_batch_rendered_by_two_processes_prints_certificates_that_verify(sessi
     session.commit()
 
     # The PDFs came from two render processes, not from this one.
-    workers = pdf._POOLS[2]._processes  # type: ignore[attr-defined]
+    workers = pdf._POOLS[2]._processes
     assert len(workers) == 2 and os.getpid() not in workers
     trust = keystore.trust_list(session, settings=settings)
     for cert, name in zip(issued, names, strict=True):

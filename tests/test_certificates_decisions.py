@@ -71,8 +71,8 @@ def test_registrar_certifies_a_partial_decision_and_only_its_holder_downloads_it
 def test_a_decision_validating_nothing_cannot_be_certified(client: TestClient, session: Session, settings: Settings,
                                                             users: UserFactory) -> None:
     c = cast(session, settings, users)
-    unmet = frozenset(criterion.code for unit in dossiers.units(session, c.dossier.id)  # type: ignore[arg-type]
-                      for criterion in scoring.criteria_of(session, unit.id))  # type: ignore[arg-type]
+    unmet = frozenset(criterion.code for unit in dossiers.units(session, c.dossier.id)
+                      for criterion in scoring.criteria_of(session, unit.id))
     decided(session, settings, c, unmet=unmet)
     with_key(session, settings)
     log_in(client, "registrar")

@@ -27,7 +27,7 @@ def candidate(session: Session, settings: Settings, **overrides: object) -> int:
     registration = candidates.register(session, candidate_data(**overrides), by=None, settings=settings,
                                        password_hash=password_hash())
     session.commit()
-    return registration.candidate.id  # type: ignore[return-value]
+    return registration.candidate.id
 
 
 def password_login(app: FastAPI, login: str, password: str = PASSWORD) -> tuple[TestClient, int]:
@@ -175,8 +175,8 @@ def test_the_slips_one_time_password_logs_in_once_only(
     assert chosen.status_code == 303
     assert password_login(app, "76123456", "mon mot de passe")[1] == 303
     # A reprinted slip voids the one before it, used or not.
-    _candidate, first = candidates.new_one_time_password(session, registration.candidate.id, by=counsellor)  # type: ignore[arg-type]
-    _candidate, second = candidates.new_one_time_password(session, registration.candidate.id, by=counsellor)  # type: ignore[arg-type]
+    _candidate, first = candidates.new_one_time_password(session, registration.candidate.id, by=counsellor)
+    _candidate, second = candidates.new_one_time_password(session, registration.candidate.id, by=counsellor)
     session.commit()
     assert password_login(app, PHONE, first)[1] == 401
     assert password_login(app, PHONE, second)[1] == 303

@@ -5,7 +5,7 @@ import pytest
 from acquis.config import Settings
 from validation.dossiers import identity, phone
 
-SETTINGS = Settings(secret_key="one secret", data_dir="/tmp")  # type: ignore[arg-type]
+SETTINGS = Settings(secret_key="one secret", data_dir="/tmp")
 
 
 def test_id_numbers_are_encrypted_with_a_fresh_nonce_and_read_back() -> None:

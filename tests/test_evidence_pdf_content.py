@@ -35,7 +35,7 @@ def setup(session: Session, settings: Settings, users: UserFactory) -> dict[str,
 
 
 def upload(client: TestClient, setup: dict[str, object], name: str, data: bytes) -> dict:
-    response = client.post(setup["url"], headers=setup["headers"],  # type: ignore[arg-type]
+    response = client.post(setup["url"], headers=setup["headers"],
                            files={"file": (name, data, "application/pdf")},
                            data={"kind": "payslip", "description": "Bulletin de paie"})
     return {"status": response.status_code, **response.json()}
@@ -78,5 +78,5 @@ def test_file_names_lose_the_bidirectional_controls_that_disguise_them(client: T
     # After U+202E, "fdp.exe" shows right to left as "exe.pdf": the controls are dropped, the name shows as sent.
     answer = upload(client, setup, f"bulletin{BIDI_CONTROLS}fdp.exe.pdf", sample_pdf("x"))
     assert answer["status"] == 201
-    listed = client.get(setup["url"], headers=setup["headers"]).json()  # type: ignore[arg-type]
+    listed = client.get(setup["url"], headers=setup["headers"]).json()
     assert [item["original_name"] for item in listed] == ["bulletinfdp.exe.pdf"]

@@ -60,7 +60,7 @@ def test_admin_edits_a_draft_publishes_it_and_the_published_version_refuses_edit
     assert "Calcule les quantités" in criterion.inner_text() and "critique" in criterion.inner_text()
 
     # Even a request forged by hand, with a valid session and CSRF token, is refused.
-    criterion_id = criterion.get_attribute("id").removeprefix("criterion-")  # type: ignore[union-attr]
+    criterion_id = criterion.get_attribute("id").removeprefix("criterion-")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     forced = page.request.post(f"{live_url}/frameworks/DEMO-MAC-01/2/criterion/{criterion_id}/rename",
                                form={"csrf_token": token, "fr": "Modifié après publication"})

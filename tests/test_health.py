@@ -74,7 +74,7 @@ def test_serve_refuses_a_schema_newer_than_its_code(settings: Settings) -> None:
 
 
 def test_serve_migrates_sqlite_but_refuses_postgresql_behind_its_code(empty_database_url: str, tmp_path: Path) -> None:
-    settings = complete(Settings(data_dir=tmp_path, database_url=empty_database_url, secret_key="t",  # type: ignore[arg-type]
+    settings = complete(Settings(data_dir=tmp_path, database_url=empty_database_url, secret_key="t",
                                  key_passphrase="t"))
     engine = make_engine(settings)
     migrate.upgrade(engine, migrate.revisions()[-2])

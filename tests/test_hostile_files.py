@@ -36,7 +36,7 @@ FAST = 5.0  # seconds: far more than a page takes even on a busy machine, far le
 def sqlite_settings(sqlite_template: str, tmp_path: Path) -> Settings:
     """For a server or a command: what they do with a hostile file does not depend on the database engine."""
     shutil.copyfile(sqlite_template, tmp_path / "acquis.db")
-    return complete(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'acquis.db'}",  # type: ignore[arg-type]
+    return complete(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'acquis.db'}",
                              secret_key="test-secret", key_passphrase="test-passphrase"))
 
 

@@ -37,7 +37,7 @@ def tuned(settings: Settings) -> Callable[..., FastAPI]:
         apps.append(create_app(settings.model_copy(update=changes)))
         return apps[-1]
 
-    yield build  # type: ignore[misc]
+    yield build
     for app in apps:
         app.state.engine.dispose()
         app.state.read_engine.dispose()

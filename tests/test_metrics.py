@@ -66,7 +66,7 @@ def test_loopback_reads_what_the_server_counted_and_no_seal_or_number(
     second = issued(session, settings, decision_ref="jury-2025-002/dossier-43")
     service.revoke(session, second.number, reason="Erreur de saisie", by=None, settings=settings)
     session.commit()
-    evidence.add(session, dossier.id, EvidenceCreate(kind=EvidenceKind.PHOTO_OF_WORK, description="Mur"),  # type: ignore[arg-type]
+    evidence.add(session, dossier.id, EvidenceCreate(kind=EvidenceKind.PHOTO_OF_WORK, description="Mur"),
                  file=io.BytesIO(photo), filename="mur.jpg", by=counsellor, store=app.state.store, settings=settings)
     session.commit()
     jobs.run_now(app.state.engine, settings, dossier_jobs.LAPSE)

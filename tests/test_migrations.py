@@ -12,7 +12,7 @@ from acquis.main import metadata
 
 
 def test_migrations_from_scratch_match_the_models(empty_database_url: str, tmp_path: object) -> None:
-    engine = make_engine(Settings(data_dir=tmp_path, database_url=empty_database_url, secret_key="t"))  # type: ignore[arg-type]
+    engine = make_engine(Settings(data_dir=tmp_path, database_url=empty_database_url, secret_key="t"))
     migrate.upgrade(engine)
     migrate.upgrade(engine)  # a second run changes nothing
     with engine.connect() as connection:

@@ -60,32 +60,32 @@ def reassessed(session: Session, settings: Settings, c: Cast) -> int:
     assigned(session, c, c.assessor, P.ASSESS)
     units = service.to_assess(session, c.dossier)
     for unit in units:
-        desk.save_plan(session, c.dossier.id, unit.id, PlanInput(  # type: ignore[arg-type]
+        desk.save_plan(session, c.dossier.id, unit.id, PlanInput(
             method=Method.PRACTICAL_TASK, scheduled_on=today(), place="Centre de Kayes"), by=c.assessor)
-    desk.schedule(session, c.dossier.id, by=c.assessor)  # type: ignore[arg-type]
-    sitting = desk.record_session(session, c.dossier.id, SessionInput(  # type: ignore[arg-type]
-        method=Method.PRACTICAL_TASK, held_on=today(), place="Centre de Kayes", unit_ids=[u.id for u in units],  # type: ignore[misc]
+    desk.schedule(session, c.dossier.id, by=c.assessor)
+    sitting = desk.record_session(session, c.dossier.id, SessionInput(
+        method=Method.PRACTICAL_TASK, held_on=today(), place="Centre de Kayes", unit_ids=[u.id for u in units],
         identity_checked=True), by=c.assessor)
     for unit in units:
-        for criterion in scoring.criteria_of(session, unit.id):  # type: ignore[arg-type]
-            scoring.save(session, c.dossier.id, criterion.id, JudgementInput(  # type: ignore[arg-type]
-                verdict=Verdict.MET, session_ids=[sitting.id]), by=c.assessor, today=today())  # type: ignore[list-item]
-    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)  # type: ignore[arg-type]
+        for criterion in scoring.criteria_of(session, unit.id):
+            scoring.save(session, c.dossier.id, criterion.id, JudgementInput(
+                verdict=Verdict.MET, session_ids=[sitting.id]), by=c.assessor, today=today())
+    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)
     session.commit()
-    if status_of(session, c.dossier.id) == S.ASSESSED:  # type: ignore[arg-type]
+    if status_of(session, c.dossier.id) == S.ASSESSED:
         assigned(session, c, c.moderator, P.MODERATE)
-        moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],  # type: ignore[arg-type]
+        moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],
                           by=c.moderator)
         session.commit()
     assigned(session, c, c.moderator, P.JURY)
     assigned(session, c, c.registrar, P.JURY, president=True)
     choices = {unit.id: True for unit in units}
     for member in (c.moderator, c.registrar):
-        jury.vote(session, c.dossier.id, choices=choices, by=member)  # type: ignore[arg-type]
-    decision = jury.decide(session, c.dossier.id, reasons="Le bloc 1 est observé.", feedback="",  # type: ignore[arg-type]
+        jury.vote(session, c.dossier.id, choices=choices, by=member)
+    decision = jury.decide(session, c.dossier.id, reasons="Le bloc 1 est observé.", feedback="",
                            by=c.registrar, today=today())
     session.commit()
-    return decision.id  # type: ignore[return-value]
+    return decision.id
 
 
 def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certificate_supersedes_it(
@@ -99,7 +99,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     assert f'id="pending-{c.dossier.id}"' in pending and f'<time datetime="{ends.isoformat()}">' in pending
     issued = post_form(client, f"/dossiers/{c.dossier.id}/certificate", {}, page=f"/dossiers/{c.dossier.id}")
     assert issued.status_code == 303  # type: ignore[attr-defined]
-    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED  # type: ignore[arg-type]
+    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED
     partial = session.exec(select(Certificate)).one()
     assert partial.decision.value == "partial" and partial.status == CertificateStatus.ISSUED
     client.cookies.clear()
@@ -111,23 +111,23 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     assert 'data-status="partially_certified"' in client.get(f"/portal/dossiers/{c.dossier.id}").text
     lodged = post_form(client, f"/dossiers/{c.dossier.id}/appeal", GROUNDS, page=page)
     assert lodged.status_code == 303  # type: ignore[attr-defined]
-    assert status_of(session, c.dossier.id) == S.APPEAL  # type: ignore[arg-type]
+    assert status_of(session, c.dossier.id) == S.APPEAL
     client.cookies.clear()
 
     # Upheld by an officer who sat on no jury; a different assessor assesses the unit not validated.
     appeal = appeals.of_decision(session, decision_id)
     assert appeal is not None
     officer = users(Role.REGISTRAR, login="officer", name="Mariam Touré")
-    appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Observer le bloc 1.", by=officer)  # type: ignore[arg-type]
+    appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Observer le bloc 1.", by=officer)
     session.commit()
     third = users(Role.ASSESSOR, login="assessor3", name="Fatoumata Keïta")
     accredit(session, third, c.framework.code, by=c.admin)
     session.commit()
-    assert all(row.purpose != P.ASSESS for row in service.active(session, c.dossier.id))  # type: ignore[arg-type]
+    assert all(row.purpose != P.ASSESS for row in service.active(session, c.dossier.id))
     second = reassessed(session, settings, replace(c, assessor=third))
-    assert jury.latest(session, c.dossier.id).id == second  # type: ignore[arg-type,union-attr]
+    assert jury.latest(session, c.dossier.id).id == second  # type: ignore[union-attr]
 
-    final = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)  # type: ignore[arg-type]
+    final = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
     session.expire_all()
     old = session.get(Certificate, partial.id)
@@ -136,7 +136,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     # The units the partial certificate attested are still validated on the new one, with the one won on appeal.
     assert {u["code"] for u in old.validated_units()} < {u["code"] for u in final.validated_units()}
     assert [u["code"] for u in final.validated_units()] == ["MAC-U1", "MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"]
-    assert status_of(session, c.dossier.id) == S.CERTIFIED  # type: ignore[arg-type]
+    assert status_of(session, c.dossier.id) == S.CERTIFIED
     assert audit.verify(session) is None
 
 
@@ -147,7 +147,7 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
     log_in(client, "registrar")
     bulk = post_form(client, "/certificates/issue/pending", {}, page="/certificates/issue/pending")
     assert bulk.status_code == 303  # type: ignore[attr-defined]
-    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED  # type: ignore[arg-type]
+    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED
     client.cookies.clear()
 
     log_in(client, "candidate")
@@ -158,7 +158,7 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
     waived = post_form(client, f"/dossiers/{c.dossier.id}/appeal-waiver",
                        {"statement": "Je renonce au recours, je veux mon certificat."}, page=page)
     assert waived.status_code == 303  # type: ignore[attr-defined]
-    assert status_of(session, c.dossier.id) == S.CERTIFIED  # type: ignore[arg-type]
+    assert status_of(session, c.dossier.id) == S.CERTIFIED
     row = session.exec(select(AppealWaiver)).one()
     assert row.decision_id == decision_id and row.statement == "Je renonce au recours, je veux mon certificat."
     assert row.recorded_by_id == account.id
@@ -167,7 +167,7 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
     shown = client.get(page).text
     assert 'id="appeal-form"' not in shown and 'id="waiver-recorded"' in shown
     with pytest.raises(Conflict):  # the dossier is final: no appeal any more
-        appeals.lodge(session, c.dossier.id, grounds="Finalement si.", by=account, settings=settings,  # type: ignore[arg-type]
+        appeals.lodge(session, c.dossier.id, grounds="Finalement si.", by=account, settings=settings,
                       today=today())
     session.rollback()
     assert audit.verify(session) is None
@@ -176,29 +176,29 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
 def test_once_the_window_closes_the_partial_certificate_becomes_final(
         session: Session, settings: Settings, users: UserFactory) -> None:
     c, _ = partly_validated(session, settings, users)
-    decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)  # type: ignore[arg-type]
+    decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
     last = today() + timedelta(days=settings.appeal_window_days)
     assert appeals.finalise_partial(session, settings=settings, today=last) == []
-    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED  # type: ignore[arg-type]
+    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED
     done = appeals.finalise_partial(session, settings=settings, today=last + timedelta(days=1))
     session.commit()
     assert [d.id for d in done] == [c.dossier.id]
-    assert status_of(session, c.dossier.id) == S.CERTIFIED  # type: ignore[arg-type]
+    assert status_of(session, c.dossier.id) == S.CERTIFIED
     assert not appeals.can_appeal(session, session.get(Dossier, c.dossier.id), settings=settings, today=today())  # type: ignore[arg-type]
 
 
 def test_a_rejected_appeal_leaves_the_partial_certificate_standing_and_final(
         session: Session, settings: Settings, users: UserFactory) -> None:
     c, decision_id = partly_validated(session, settings, users)
-    cert = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)  # type: ignore[arg-type]
-    appeal = appeals.lodge(session, c.dossier.id, grounds="Revoir.", by=c.counsellor, settings=settings,  # type: ignore[arg-type]
+    cert = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
+    appeal = appeals.lodge(session, c.dossier.id, grounds="Revoir.", by=c.counsellor, settings=settings,
                            today=today())
     session.commit()
     officer = users(Role.REGISTRAR, login="officer", name="Mariam Touré")
-    appeals.decide(session, appeal.id, outcome=AppealOutcome.REJECTED, reason="Vu.", by=officer)  # type: ignore[arg-type]
+    appeals.decide(session, appeal.id, outcome=AppealOutcome.REJECTED, reason="Vu.", by=officer)
     session.commit()
-    assert status_of(session, c.dossier.id) == S.CERTIFIED  # type: ignore[arg-type]
+    assert status_of(session, c.dossier.id) == S.CERTIFIED
     standing = session.exec(select(Certificate).where(col(Certificate.decision_ref) == str(decision_id))).one()
     assert standing.number == cert.number and standing.status == CertificateStatus.ISSUED
 
@@ -214,7 +214,7 @@ def test_on_the_demo_the_candidate_holding_a_partial_certificate_appeals(demo: D
         app = who.browser.app
         with Session(app.state.engine) as session:  # type: ignore[attr-defined]
             dossier = session.exec(select(Dossier).where(Dossier.status == S.PARTIALLY_CERTIFIED)).one()
-            held = decisions.of_dossier(session, dossier.id)  # type: ignore[arg-type]
+            held = decisions.of_dossier(session, dossier.id)
         assert any(cert.status == CertificateStatus.ISSUED and cert.decision.value == "partial" for cert in held)
         page = who.browse("GET", f"/portal/dossiers/{dossier.id}/assessment").text
         assert 'id="appeal-form"' in page and 'id="partial-certificate-appeal"' in page

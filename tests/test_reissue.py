@@ -158,7 +158,7 @@ def test_the_counsellor_sees_on_the_dossier_which_certificate_to_hand_over(
     c = cast(session, settings, users, account=users(Role.CANDIDATE, login="candidate"))
     decided(session, settings, c)
     with_key(session, settings)
-    old = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)  # type: ignore[arg-type]
+    old = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
     log_in(client, "counsellor")
     panel = f"/dossiers/{c.dossier.id}/certificate"

@@ -215,7 +215,7 @@ def test_server_killed_while_receiving_an_upload_keeps_nothing_of_it(
     c = crew(session, users)
     dossier = open_dossier(session, settings, c, 1)
     token = bearer(session, c.counsellor)
-    body, content_type = multipart(video(dossier.id))  # type: ignore[arg-type]
+    body, content_type = multipart(video(dossier.id))
     with serving(settings) as server:
         before = objects(settings)
         with socket.create_connection(("127.0.0.1", server.port)) as phone:
@@ -227,7 +227,7 @@ def test_server_killed_while_receiving_an_upload_keeps_nothing_of_it(
                      what="the server spools the upload to disk")
             server.kill()
         server.start()
-        assert_recovered_and_uploading_works(session, settings, server, dossier.id, token, before)  # type: ignore[arg-type]
+        assert_recovered_and_uploading_works(session, settings, server, dossier.id, token, before)
 
 
 @pytest.mark.parametrize("moment", ["while-writing-the-file", "file-stored-item-not-committed"])
@@ -236,26 +236,26 @@ def test_server_killed_while_storing_an_upload_keeps_no_file_without_its_item(
     c = crew(session, users)
     dossier = open_dossier(session, settings, c, 1)
     token = bearer(session, c.counsellor)
-    data = video(dossier.id)  # type: ignore[arg-type]
+    data = video(dossier.id)
     sha256 = hashlib.sha256(data).hexdigest()
     store = Store(settings.data_dir / "files")
     with serving(settings) as server:
         before = objects(settings)
         # PostgreSQL: the item cannot be recorded while we hold the audit chain's head, which the upload appends to.
         with row_locked(settings, "audit_head", 1):
-            sent = in_background(lambda: upload(server, dossier.id, token, data))  # type: ignore[arg-type]
+            sent = in_background(lambda: upload(server, dossier.id, token, data))
             writing = moment == "while-writing-the-file"
             if writing:
                 wait_for(lambda: any(store.tmp.glob("upload-*")), what="the server writes the upload into the store")
             else:
                 wait_for(lambda: store.exists(sha256), what="the upload is in the store")
             server.pause()
-            assert evidence_of(session, dossier.id) == [], "the item was committed before the kill"  # type: ignore[arg-type]
+            assert evidence_of(session, dossier.id) == [], "the item was committed before the kill"
             assert store.exists(sha256) is not writing, "the kill did not come at the moment wanted"
             server.kill()
         assert isinstance(sent.exception(timeout=60), httpx.TransportError)
         server.start()
-        assert_recovered_and_uploading_works(session, settings, server, dossier.id, token, before)  # type: ignore[arg-type]
+        assert_recovered_and_uploading_works(session, settings, server, dossier.id, token, before)
 
 
 # --- two assessors, one criterion -----------------------------------------------------------------------
@@ -269,8 +269,8 @@ def two_assessors(session: Session, settings: Settings, users: UserFactory) -> t
     c = frozen(session, settings, crew(session, users), 1)
     scheduled(session, c)
     assigned(session, c, c.moderator, AccessPurpose.ASSESS)  # "assessor2": a panel may have several assessors
-    unit = service.units(session, c.dossier.id)[0]  # type: ignore[arg-type]
-    return c.dossier.id, unit.id, scoring.criteria_of(session, unit.id)[0].id  # type: ignore[arg-type,return-value]
+    unit = service.units(session, c.dossier.id)[0]
+    return c.dossier.id, unit.id, scoring.criteria_of(session, unit.id)[0].id
 
 
 def judgement(session: Session, criterion_id: int) -> CriterionJudgement:

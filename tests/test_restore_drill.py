@@ -110,7 +110,7 @@ class Writer(threading.Thread):
         assert dossier is not None and dossier.id is not None
         unit = dossier_service.units(session, dossier.id)[0]
         evidence.add(session, dossier.id, EvidenceCreate(kind=EvidenceKind.PHOTO_OF_WORK, description=f"Mur {step}",
-                                                         unit_ids=[unit.id], country="SA"),  # type: ignore[list-item]
+                                                         unit_ids=[unit.id], country="SA"),
                      file=io.BytesIO(jpeg(step, size=(64 + step, 48))), filename="mur.jpg", by=counsellor,
                      store=Store(self.settings.data_dir / "files"), settings=self.settings)
 
@@ -126,7 +126,7 @@ class Writer(threading.Thread):
 
 def held_state(session: Session) -> State:
     session.expire_all()
-    return (frozenset(session.exec(select(Evidence.id)).all()),  # type: ignore[arg-type]
+    return (frozenset(session.exec(select(Evidence.id)).all()),
             frozenset(session.exec(select(Certificate.number)).all()))
 
 

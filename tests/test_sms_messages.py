@@ -83,10 +83,10 @@ def test_each_step_tells_the_candidate_once_in_their_language(
     told(session, "convocation", phone, language)
     told(session, "decision", phone, language)
 
-    appeal = appeals.lodge(session, c.dossier.id, grounds="J'avais le casque.", by=account, settings=settings,  # type: ignore[arg-type]
+    appeal = appeals.lodge(session, c.dossier.id, grounds="J'avais le casque.", by=account, settings=settings,
                            today=date.today())
     officer = users(Role.REGISTRAR, login="officer", name="Mariam Touré")
-    appeals.decide(session, appeal.id, outcome=AppealOutcome.REJECTED, reason="La photo ne suffit pas.", by=officer)  # type: ignore[arg-type]
+    appeals.decide(session, appeal.id, outcome=AppealOutcome.REJECTED, reason="La photo ne suffit pas.", by=officer)
     session.commit()
     told(session, "appeal", phone, language)
 
@@ -107,8 +107,8 @@ def test_evidence_asked_refusal_and_lapse_warning_reach_the_candidate_once(
     typed, phone = PHONES[language]
     c = cast(session, settings, users, phone=typed, preferred_language=language)
     assigned(session, c, c.assessor, AccessPurpose.ASSESS)  # the assignment starts the desk review
-    unit = service.units(session, c.dossier.id)[0]  # type: ignore[arg-type]
-    desk.flag(session, c.dossier.id, reasons={unit.id: "Ajoutez une photo du coffrage."}, by=c.assessor)  # type: ignore[arg-type,dict-item]
+    unit = service.units(session, c.dossier.id)[0]
+    desk.flag(session, c.dossier.id, reasons={unit.id: "Ajoutez une photo du coffrage."}, by=c.assessor)
     session.commit()
     told(session, "evidence-asked", phone, language)
 
@@ -116,9 +116,9 @@ def test_evidence_asked_refusal_and_lapse_warning_reach_the_candidate_once(
     elb = publish_framework(session, "DEMO-ELB-01")
     other = make_dossier(session, settings, by=counsellor, framework=elb,
                          phone="70 00 00 01", id_number="ZZ111222", preferred_language=language)
-    service.move(session, other.id, S.SUBMITTED, by=counsellor)  # type: ignore[arg-type]
-    service.move(session, other.id, S.INTAKE_REVIEW, by=registrar)  # type: ignore[arg-type]
-    admissibility.decide(session, other.id, decision="not_admissible", by=registrar,  # type: ignore[arg-type]
+    service.move(session, other.id, S.SUBMITTED, by=counsellor)
+    service.move(session, other.id, S.INTAKE_REVIEW, by=registrar)
+    admissibility.decide(session, other.id, decision="not_admissible", by=registrar,
                          reason="Votre expérience est d'un autre métier.",
                          advice="Demandez le référentiel d'électricien.")
     session.commit()

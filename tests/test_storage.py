@@ -44,7 +44,7 @@ def test_empty_upload_is_refused_and_leaves_no_file(tmp_path: Path) -> None:
 
 
 def test_interrupted_stream_leaves_no_file(tmp_path: Path) -> None:
-    def broken_stream():  # type: ignore[no-untyped-def]
+    def broken_stream():
         yield b"half of a video"
         raise ConnectionError("client went away")
 

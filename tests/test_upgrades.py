@@ -37,7 +37,7 @@ def demo_for(revision: str) -> tuple[str, str]:
 @pytest.mark.parametrize("revision", REVISIONS[:-1])
 def test_a_site_at_an_earlier_migration_upgrades_with_its_data(revision: str, empty_database_url: str,
                                                                tmp_path: object) -> None:
-    settings = complete(Settings(data_dir=tmp_path, database_url=empty_database_url, secret_key=SECRET_KEY,  # type: ignore[arg-type]
+    settings = complete(Settings(data_dir=tmp_path, database_url=empty_database_url, secret_key=SECRET_KEY,
                                  key_passphrase=KEY_PASSPHRASE))
     made_at, load_at = demo_for(revision)
     demo = read(fixtures()[made_at])

@@ -21,7 +21,7 @@ from tests.certificates_support import acquis, issued, tampered
 @pytest.fixture
 def sqlite_only(sqlite_template: str, tmp_path: Path) -> Iterator[tuple[Settings, Session]]:
     shutil.copyfile(sqlite_template, tmp_path / "acquis.db")
-    settings = complete(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'acquis.db'}",  # type: ignore[arg-type]
+    settings = complete(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'acquis.db'}",
                                  secret_key="test-secret", key_passphrase="test-passphrase"))
     engine = make_engine(settings)
     with Session(engine, expire_on_commit=False) as session:

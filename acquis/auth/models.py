@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.db import Row, UTCDateTime, str_enum, utcnow
 from acquis.i18n import N_
 
 
@@ -28,10 +28,9 @@ ROLE_LABELS = {
 STAFF = frozenset({Role.ADMIN, Role.REGISTRAR, Role.COUNSELLOR, Role.ASSESSOR})
 
 
-class User(SQLModel, table=True):
+class User(Row, table=True):
     __tablename__ = "app_user"
 
-    id: int | None = Field(default=None, primary_key=True)
     login: str = Field(unique=True, index=True, max_length=120)
     name: str = Field(max_length=200)
     role: Role = Field(sa_type=str_enum(Role))
@@ -46,24 +45,22 @@ class User(SQLModel, table=True):
         return self.role in STAFF
 
 
-class UserSession(SQLModel, table=True):
+class UserSession(Row, table=True):
     """A browser session; the cookie holds a random token, the table only its SHA-256."""
 
     __tablename__ = "user_session"
 
-    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(Row, table=True):
     """A bearer token for the JSON API, stored hashed, revocable."""
 
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -83,12 +80,11 @@ class Throttle(SQLModel, table=True):
     last_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class LoginCode(SQLModel, table=True):
+class LoginCode(Row, table=True):
     """A code sent by SMS that opens one session: only its keyed hash is kept, for a few minutes and a few tries."""
 
     __tablename__ = "login_code"
 
-    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     code_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.db import Row, UTCDateTime, str_enum, utcnow
 from acquis.i18n import N_
 
 
@@ -24,12 +24,11 @@ STATUS_LABELS = {SmsStatus.QUEUED: N_("en attente"), SmsStatus.SENT: N_("envoyé
                  SmsStatus.SKIPPED: N_("non envoyé (STOP)")}
 
 
-class SmsMessage(SQLModel, table=True):
+class SmsMessage(Row, table=True):
     """One text message to one phone, written in the transaction of the event that causes it."""
 
     __tablename__ = "sms_message"
 
-    id: int | None = Field(default=None, primary_key=True)
     phone: str = Field(max_length=20)  # E.164: "+22376123456"
     text: str = Field(sa_column=Column(Text, nullable=False))
     purpose: str = Field(max_length=40)  # a fixed word: "login-code", "registration", ...

@@ -77,13 +77,13 @@ def review(session: Session, dossier: Dossier, *, today: date | None = None) -> 
     today = today or utcnow().date()
     candidate = service.candidate_of(session, dossier)
     framework = service.framework_of(session, dossier)
-    jobs = work_history.timeline(session, candidate.id)  # type: ignore[arg-type]
+    jobs = work_history.timeline(session, candidate.id)
     months = work_history.months(jobs, today=today)
     required = framework.min_experience_months or 0
     has_id_scan = session.exec(select(Evidence.id).where(Evidence.dossier_id == dossier.id,
                                                          Evidence.kind == EvidenceKind.IDENTITY_DOCUMENT)).first()
     seen = candidate.identity_seen_at is not None or has_id_scan is not None
-    consent = consents.has(session, candidate.id, ConsentPurpose.PROCESSING)  # type: ignore[arg-type]
+    consent = consents.has(session, candidate.id, ConsentPurpose.PROCESSING)
     return Review([
         Check("experience", months >= required,
               gettext("%(months)d mois d'expérience déclarés ; le référentiel en demande %(required)d.")
@@ -118,7 +118,7 @@ def decide(session: Session, dossier_id: int, *, decision: Decision, by: User, m
             raise AdviceRequired()
         detail["advice"] = (advice or "").strip()
     change = service.transition(session, dossier, target, by=by, reason=reason, detail=detail)
-    messages.admissibility(session, service.candidate_of(session, dossier), change_id=change.id,  # type: ignore[arg-type]
+    messages.admissibility(session, service.candidate_of(session, dossier), change_id=change.id,
                            decision=decision, missing=missing or [], reason=reason, advice=advice,
                            labels=CHECK_LABELS)
     return dossier

@@ -129,7 +129,7 @@ def upload_evidence_api(request: Request, session: SessionDep, user: UserDep, do
             where = ".".join(str(part) for part in first["loc"])
             raise UploadInvalid(gettext("Champ « %(field)s » : %(problem)s")
                                 % {"field": where, "problem": first["msg"]}) from None
-        received = evidence.add(session, service_dossier.id, data, file=upload.file.file,  # type: ignore[arg-type]
+        received = evidence.add(session, service_dossier.id, data, file=upload.file.file,
                                 filename=upload.file.filename, by=user, store=request.app.state.store,
                                 settings=request.app.state.settings)
     finally:
@@ -146,7 +146,7 @@ def list_evidence_api(request: Request, session: SessionDep, user: UserDep, doss
     if not access.may_see_evidence(user, dossier):
         raise access.DossierNotFound()
     return [item_out(request, item, blob, user=user)
-            for item, blob in evidence.of_dossier(session, dossier.id)]  # type: ignore[arg-type]
+            for item, blob in evidence.of_dossier(session, dossier.id)]
 
 
 def item_out(request: Request, item: Evidence, blob: EvidenceFile, *, user: User) -> EvidenceOut:

@@ -116,7 +116,7 @@ def reprint_slip(request: Request, session: SessionDep, user: CaseworkerDep, can
 
 def _slip_code(session: Session, candidate: Candidate, user: User) -> PaperCode:
     """The slip's code, in the transaction that makes the slip's password (the same code on every reprint)."""
-    return paper_codes.issue(session, kind=FormKind.SLIP, candidate_id=candidate.id, by=user)  # type: ignore[arg-type]
+    return paper_codes.issue(session, kind=FormKind.SLIP, candidate_id=candidate.id, by=user)
 
 
 @router.post("/candidates/{candidate_id}/identity", name="mark_identity_seen")
@@ -174,7 +174,7 @@ def add_work_experience(request: Request, session: SessionDep, user: UserDep, ca
 
 def _portal_work_context(session: Session, user: User, **extra: Any) -> dict[str, Any]:
     candidate = access.candidate_of(session, user)
-    jobs = work_history.timeline(session, candidate.id)  # type: ignore[arg-type]
+    jobs = work_history.timeline(session, candidate.id)
     return pages.context(candidate=candidate, jobs=jobs, months=work_history.months(jobs, today=pages.today()),
                          **extra)
 

@@ -136,5 +136,5 @@ def record_at_registration(session: Session, candidate: Candidate, *, purposes: 
     """The consents a self-registering candidate ticked, as clicked by their new account."""
     user = session.get(User, candidate.user_id)
     assert user is not None
-    return [record(session, candidate.id, ConsentCreate(purpose=purpose, method=ConsentMethod.CLICKED,  # type: ignore[arg-type]
+    return [record(session, candidate.id, ConsentCreate(purpose=purpose, method=ConsentMethod.CLICKED,
                                                         language=language), by=user) for purpose in purposes]

@@ -157,15 +157,15 @@ def _links(session: Session, dossier: Dossier, data: EvidenceCreate) -> tuple[li
             raise LinkRefused()
     if data.country is not None and not is_country(data.country):
         raise LinkRefused()
-    return unit_ids, [criterion.id for criterion in criteria]  # type: ignore[misc]
+    return unit_ids, [criterion.id for criterion in criteria]
 
 
 def _link_rows(session: Session, item: Evidence, unit_ids: list[int], criterion_ids: list[int]) -> list[EvidenceLink]:
-    rows = [EvidenceLink(evidence_id=item.id, unit_id=unit_id) for unit_id in unit_ids]  # type: ignore[arg-type]
+    rows = [EvidenceLink(evidence_id=item.id, unit_id=unit_id) for unit_id in unit_ids]
     for criterion_id in criterion_ids:
         criterion = session.get(FrameworkCriterion, criterion_id)
         assert criterion is not None
-        rows.append(EvidenceLink(evidence_id=item.id, unit_id=criterion.unit_id,  # type: ignore[arg-type]
+        rows.append(EvidenceLink(evidence_id=item.id, unit_id=criterion.unit_id,
                                  criterion_id=criterion_id))
     return rows
 

@@ -38,7 +38,7 @@ def form_context(request: Request, session: Session, dossier_id: int, *, user: U
     units = service.units(session, dossier_id)
     return pages.context(
         dossier=dossier, candidate=service.candidate_of(session, dossier), units=units,
-        criteria=service.criteria_by_unit(session, [unit.id for unit in units]),  # type: ignore[misc]
+        criteria=service.criteria_by_unit(session, [unit.id for unit in units]),
         jobs=work_history.timeline(session, dossier.candidate_id), is_staff=access.is_staff_for(user),
         accepts_evidence=evidence.can_add(session, dossier, user=user),
         max_mb=request.app.state.settings.evidence_max_bytes // (1024 * 1024), **extra)
@@ -82,7 +82,7 @@ def show_evidence(request: Request, session: SessionDep, user: UserDep, evidence
 def _item_context(session: Session, evidence_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
     item, dossier = evidence.get(session, evidence_id, user=user)
     blob = session.get(EvidenceFile, item.sha256)
-    units = {unit.id: unit for unit in service.units(session, dossier.id)}  # type: ignore[arg-type]
+    units = {unit.id: unit for unit in service.units(session, dossier.id)}
     links = evidence.links_of(session, [evidence_id])[evidence_id]
     criteria = service.criteria(session, [link.criterion_id for link in links if link.criterion_id])
     return pages.context(item=item, blob=blob, dossier=dossier, candidate=service.candidate_of(session, dossier),

@@ -37,12 +37,12 @@ def candidate_data(session: Session, candidate: Candidate, *, user: User) -> dic
             "purpose": c.purpose.value, "method": c.method.value, "language": c.language.value,
             "text_version": c.text_version, "given_at": c.given_at.isoformat(),
             "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
-        } for c in consents.history(session, candidate.id)],  # type: ignore[arg-type]
+        } for c in consents.history(session, candidate.id)],
         "work_history": [{
             "country": job.country, "city": job.city, "employer": job.employer, "job_title": job.job_title,
             "start_date": job.start_date.isoformat(), "end_date": _iso(job.end_date),
             "hours_per_week": job.hours_per_week, "tasks": job.tasks, "proof_source": job.proof_source,
-        } for job in work_history.timeline(session, candidate.id)],  # type: ignore[arg-type]
+        } for job in work_history.timeline(session, candidate.id)],
         "dossiers": [_dossier(session, dossier) for dossier in
                      service.visible(session, user=user, candidate_id=candidate.id)],
     }
@@ -50,16 +50,16 @@ def candidate_data(session: Session, candidate: Candidate, *, user: User) -> dic
 
 def _dossier(session: Session, dossier: Dossier) -> dict[str, Any]:
     framework = service.framework_of(session, dossier)
-    items = evidence.of_dossier(session, dossier.id)  # type: ignore[arg-type]
-    links = evidence.links_of(session, [item.id for item, _ in items])  # type: ignore[misc]
-    unit_codes = {unit.id: unit.code for unit in service.units(session, dossier.id)}  # type: ignore[arg-type]
+    items = evidence.of_dossier(session, dossier.id)
+    links = evidence.links_of(session, [item.id for item, _ in items])
+    unit_codes = {unit.id: unit.code for unit in service.units(session, dossier.id)}
     return {
         "id": dossier.id, "status": dossier.status.value,
         "framework": {"code": framework.code, "version": framework.version, "title": framework.title_fr},
         "units": list(unit_codes.values()),
         "history": [{"from": change.from_status.value if change.from_status else None, "to": change.to_status.value,
                      "at": change.at.isoformat(), "by": change.actor_kind, "reason": change.reason}
-                    for change in service.history(session, dossier.id)],  # type: ignore[arg-type]
+                    for change in service.history(session, dossier.id)],
         "evidence": [{
             "id": item.id, "kind": item.kind.value, "description": item.description, "sha256": item.sha256,
             "size": blob.size, "media_type": blob.media_type, "original_name": item.original_name,
@@ -69,11 +69,11 @@ def _dossier(session: Session, dossier: Dossier) -> dict[str, Any]:
             "attester": {"name": item.attester_name, "role": item.attester_role,
                          "relationship": item.attester_relationship, "reached_by": item.attester_reached_by}
             if item.attester_name else None,
-            "units": sorted({unit_codes.get(link.unit_id, "") for link in links[item.id]}),  # type: ignore[index]
+            "units": sorted({unit_codes.get(link.unit_id, "") for link in links[item.id]}),
             "uploaded_at": item.uploaded_at.isoformat(),
         } for item, blob in items],
         "portfolio_snapshots": [{"manifest_sha256": snap.manifest_sha256, "submitted_at": snap.created_at.isoformat()}
-                                for snap in portfolio.snapshots(session, dossier.id)],  # type: ignore[arg-type]
+                                for snap in portfolio.snapshots(session, dossier.id)],
     }
 
 

@@ -33,15 +33,15 @@ def lapse_idle_dossiers(session: Session, *, now: datetime, settings: Settings) 
             session.add(dossier)
             audit.record(session, actor=None, action="dossier.lapse_warned", entity_type="dossier",
                          entity_id=dossier.id, detail={"status": dossier.status.value})
-            report.warned.append(dossier.id)  # type: ignore[arg-type]
+            report.warned.append(dossier.id)
             lapses_on = lapse_date(dossier, settings=settings)
             assert lapses_on is not None  # just warned, and lapsable
-            messages.lapse_warning(session, service.candidate_of(session, dossier), dossier_id=dossier.id,  # type: ignore[arg-type]
+            messages.lapse_warning(session, service.candidate_of(session, dossier), dossier_id=dossier.id,
                                    lapses_on=lapses_on.date(), warned_at=now)
         elif dossier.lapse_warned_at <= now - warning and dossier.last_activity_at <= now - lapse_after:
             service.transition(session, dossier, DossierStatus.LAPSED, by=None, now=now,
                                reason=None, detail={"idle_days": (now - dossier.last_activity_at).days})
-            report.lapsed.append(dossier.id)  # type: ignore[arg-type]
+            report.lapsed.append(dossier.id)
     session.flush()
     return report
 

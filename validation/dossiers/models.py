@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.db import Row, UTCDateTime, str_enum, utcnow
 from acquis.i18n import N_, gettext
 from validation.dossiers.status import DossierStatus
 
@@ -99,12 +99,11 @@ UPLOAD_KINDS = tuple(kind for kind in EvidenceKind if kind not in ASSESSMENT_KIN
 # --- tables ------------------------------------------------------------------------------------
 
 
-class Candidate(SQLModel, table=True):
+class Candidate(Row, table=True):
     """A returning worker; the ID number is kept encrypted, with its last 4 characters and a keyed hash."""
 
     __tablename__ = "candidate"
 
-    id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="app_user.id", unique=True)
     family_name: str = Field(max_length=120)
     given_names: str = Field(max_length=200)
@@ -151,12 +150,11 @@ def display_name(family_name: str, given_names: str, usual_name: str | None) -> 
     return usual_name or f"{given_names} {family_name}"
 
 
-class Consent(SQLModel, table=True):
+class Consent(Row, table=True):
     """One purpose-specific consent: how, in which language, on which text; withdrawn or not."""
 
     __tablename__ = "candidate_consent"
 
-    id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
     purpose: ConsentPurpose = Field(sa_type=str_enum(ConsentPurpose))
     method: ConsentMethod = Field(sa_type=str_enum(ConsentMethod))
@@ -169,12 +167,11 @@ class Consent(SQLModel, table=True):
     withdrawn_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
-class WorkExperience(SQLModel, table=True):
+class WorkExperience(Row, table=True):
     """A job or activity abroad, told in the candidate's words."""
 
     __tablename__ = "work_experience"
 
-    id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
     country: str = Field(max_length=2)
     city: str = Field(max_length=120)
@@ -189,12 +186,11 @@ class WorkExperience(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
-class Dossier(SQLModel, table=True):
+class Dossier(Row, table=True):
     """A candidate's application for one published framework version."""
 
     __tablename__ = "dossier"
 
-    id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
     framework_id: int = Field(foreign_key="framework.id", index=True)
     status: DossierStatus = Field(default=DossierStatus.DRAFT, sa_type=str_enum(DossierStatus), index=True)
@@ -215,12 +211,11 @@ class DossierUnit(SQLModel, table=True):
     unit_id: int = Field(foreign_key="framework_unit.id", primary_key=True)
 
 
-class StatusChange(SQLModel, table=True):
+class StatusChange(Row, table=True):
     """One move of a dossier: who, when, why (the history the candidate and staff see)."""
 
     __tablename__ = "dossier_status_change"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     from_status: DossierStatus | None = Field(default=None, sa_type=str_enum(DossierStatus))
     to_status: DossierStatus = Field(sa_type=str_enum(DossierStatus))
@@ -242,12 +237,11 @@ class EvidenceFile(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Evidence(SQLModel, table=True):
+class Evidence(Row, table=True):
     """One piece of evidence in a dossier: its file, what it shows, and whether staff verified it."""
 
     __tablename__ = "evidence"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     sha256: str = Field(foreign_key="evidence_file.sha256", index=True, max_length=64)
     kind: EvidenceKind = Field(sa_type=str_enum(EvidenceKind))
@@ -276,23 +270,21 @@ class Evidence(SQLModel, table=True):
     uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class EvidenceLink(SQLModel, table=True):
+class EvidenceLink(Row, table=True):
     """Evidence claimed for a unit, or for one criterion of it."""
 
     __tablename__ = "evidence_link"
 
-    id: int | None = Field(default=None, primary_key=True)
     evidence_id: int = Field(foreign_key="evidence.id", index=True)
     unit_id: int = Field(foreign_key="framework_unit.id")
     criterion_id: int | None = Field(default=None, foreign_key="framework_criterion.id")
 
 
-class PortfolioSnapshot(SQLModel, table=True):
+class PortfolioSnapshot(Row, table=True):
     """The portfolio as submitted: a manifest of evidence hashes and links, hashed itself."""
 
     __tablename__ = "portfolio_snapshot"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
@@ -300,13 +292,12 @@ class PortfolioSnapshot(SQLModel, table=True):
     manifest_sha256: str = Field(unique=True, max_length=64)
 
 
-class DossierAccess(SQLModel, table=True):
+class DossierAccess(Row, table=True):
     """A grant: one person may see one dossier for one purpose, from a signed no-conflict declaration
     until it is revoked (reassignment, end of the assessment)."""
 
     __tablename__ = "dossier_access"
 
-    id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(foreign_key="dossier.id", index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     purpose: AccessPurpose = Field(sa_type=str_enum(AccessPurpose))
@@ -315,13 +306,12 @@ class DossierAccess(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class RegistrationConflict(SQLModel, table=True):
+class RegistrationConflict(Row, table=True):
     """A self-registration naming a phone or ID number already registered: /register answered as for any other
     (it must not tell who is registered); a counsellor reconciles it with the person and their ID document."""
 
     __tablename__ = "registration_conflict"
 
-    id: int | None = Field(default=None, primary_key=True)
     phone_candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
     id_number_candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
     family_name: str = Field(max_length=120)

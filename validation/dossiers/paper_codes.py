@@ -11,11 +11,11 @@ from enum import StrEnum
 from markupsafe import Markup
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
 from acquis import qr
 from acquis.auth.models import Role, User
-from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.db import Row, UTCDateTime, str_enum, utcnow
 from acquis.errors import NotFound
 from validation.dossiers import access
 from validation.dossiers.models import AccessPurpose, Candidate, Dossier, DossierAccess
@@ -39,12 +39,11 @@ class FormKind(StrEnum):
     SUMMARY = "summary"
 
 
-class PaperCode(SQLModel, table=True):
+class PaperCode(Row, table=True):
     """One printed form: its code, and the dossier (or candidate) and step it belongs to."""
 
     __tablename__ = "paper_code"
 
-    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=LENGTH, unique=True)  # without the hyphen it is printed with
     # kind/candidate/dossier/target in one unique text: the same form printed again keeps its code
     # (NULLs would make a unique constraint over the columns themselves let duplicates through).

@@ -56,8 +56,8 @@ def show_portal(request: Request, session: SessionDep, user: CandidateDep) -> Re
     return render(request, "validation/dossiers/portal.html", **pages.context(
         candidate=candidate, dossiers=dossiers,
         frameworks={d.id: service.framework_of(session, d) for d in dossiers},
-        has_processing=consents.has(session, candidate.id, ConsentPurpose.PROCESSING),  # type: ignore[arg-type]
-        jobs=work_history.timeline(session, candidate.id)))  # type: ignore[arg-type]
+        has_processing=consents.has(session, candidate.id, ConsentPurpose.PROCESSING),
+        jobs=work_history.timeline(session, candidate.id)))
 
 
 @router.get("/portal/dossiers/new", name="new_my_dossier", include_in_schema=False)
@@ -66,7 +66,7 @@ def new_my_dossier(request: Request, session: SessionDep, user: CandidateDep) ->
     if redirect := _password_first(request, candidate):
         return redirect
     return render(request, "validation/dossiers/portal_dossier_new.html", **pages.context(
-        candidate=candidate, frameworks=service.openable_frameworks(session, candidate.id)))  # type: ignore[arg-type]
+        candidate=candidate, frameworks=service.openable_frameworks(session, candidate.id)))
 
 
 @router.get("/portal/dossiers/{dossier_id}", name="show_portal_dossier")
@@ -106,8 +106,8 @@ def show_my_consents(request: Request, session: SessionDep, user: CandidateDep) 
 
 def _consents_context(session: Session, user: User, **extra: Any) -> dict[str, Any]:
     candidate = _me(session, user)
-    return pages.context(candidate=candidate, active=consents.active(session, candidate.id),  # type: ignore[arg-type]
-                         consent_history=consents.history(session, candidate.id), **extra)  # type: ignore[arg-type]
+    return pages.context(candidate=candidate, active=consents.active(session, candidate.id),
+                         consent_history=consents.history(session, candidate.id), **extra)
 
 
 @router.post("/portal/consents", name="give_consent")
@@ -117,7 +117,7 @@ def give_consent(request: Request, session: SessionDep, user: CandidateDep,
     try:
         data = ConsentCreate(purpose=ConsentPurpose(purpose), method=ConsentMethod.CLICKED,
                              language=candidate.preferred_language)
-        consents.record(session, candidate.id, data, by=user)  # type: ignore[arg-type]
+        consents.record(session, candidate.id, data, by=user)
     except (AcquisError, ValueError) as problem:
         message = problem.message if isinstance(problem, AcquisError) else consents.ConsentMethodRefused().message
         return render(request, "validation/dossiers/portal_consents.html", status_code=422,
@@ -165,7 +165,7 @@ def show_my_work(request: Request, session: SessionDep, user: CandidateDep) -> R
     candidate = _me(session, user)
     if redirect := _password_first(request, candidate):
         return redirect
-    jobs = work_history.timeline(session, candidate.id)  # type: ignore[arg-type]
+    jobs = work_history.timeline(session, candidate.id)
     return render(request, "validation/dossiers/portal_work.html", **pages.context(
         candidate=candidate, jobs=jobs, months=work_history.months(jobs, today=pages.today()),
         form={}))

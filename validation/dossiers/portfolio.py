@@ -53,17 +53,17 @@ class UnitNeeds:
 def needs(session: Session, dossier: Dossier, *, held: Collection[int] = ()) -> list[UnitNeeds]:
     """Per chosen unit, what is still wanted (kinds the framework requires, not yet linked to it); a unit the
     candidate already holds (`held`, validation/dossiers/held.py) wants nothing."""
-    items = evidence.of_dossier(session, dossier.id)  # type: ignore[arg-type]
-    links = evidence.links_of(session, [item.id for item, _ in items])  # type: ignore[misc]
+    items = evidence.of_dossier(session, dossier.id)
+    links = evidence.links_of(session, [item.id for item, _ in items])
     kinds_by_unit: dict[int, list[str]] = {}
     for item, _blob in items:
-        for link in links[item.id]:  # type: ignore[index]
+        for link in links[item.id]:
             kinds_by_unit.setdefault(link.unit_id, []).append(item.kind.value)
     result = []
-    for unit in service.units(session, dossier.id):  # type: ignore[arg-type]
+    for unit in service.units(session, dossier.id):
         if unit.id in held:
             continue
-        given = kinds_by_unit.get(unit.id, [])  # type: ignore[arg-type]
+        given = kinds_by_unit.get(unit.id, [])
         required = unit.required_evidence or []
         wanted = [kind for kind in required if kind not in given and kind not in AT_ASSESSMENT]
         later = [kind for kind in required if kind in AT_ASSESSMENT]
@@ -74,10 +74,10 @@ def needs(session: Session, dossier: Dossier, *, held: Collection[int] = ()) -> 
 def manifest(session: Session, dossier: Dossier) -> dict[str, Any]:
     """Every item's hash, kind and links, in a stable order: what the snapshot hash covers."""
     framework = service.framework_of(session, dossier)
-    units = service.units(session, dossier.id)  # type: ignore[arg-type]
+    units = service.units(session, dossier.id)
     unit_codes = {unit.id: unit.code for unit in units}
-    items = evidence.of_dossier(session, dossier.id)  # type: ignore[arg-type]
-    links = evidence.links_of(session, [item.id for item, _ in items])  # type: ignore[misc]
+    items = evidence.of_dossier(session, dossier.id)
+    links = evidence.links_of(session, [item.id for item, _ in items])
     criterion_ids = [link.criterion_id for found in links.values() for link in found if link.criterion_id]
     criteria = {c.id: c.code for c in session.exec(select(FrameworkCriterion).where(
         col(FrameworkCriterion.id).in_(criterion_ids)))} if criterion_ids else {}
@@ -89,8 +89,8 @@ def manifest(session: Session, dossier: Dossier) -> dict[str, Any]:
         "evidence": [{
             "id": item.id, "sha256": item.sha256, "size": blob.size, "media_type": blob.media_type,
             "kind": item.kind.value, "uploaded_at": item.uploaded_at.isoformat(),
-            "units": sorted({unit_codes.get(link.unit_id, str(link.unit_id)) for link in links[item.id]}),  # type: ignore[index]
-            "criteria": sorted({criteria[link.criterion_id] for link in links[item.id]  # type: ignore[index]
+            "units": sorted({unit_codes.get(link.unit_id, str(link.unit_id)) for link in links[item.id]}),
+            "criteria": sorted({criteria[link.criterion_id] for link in links[item.id]
                                 if link.criterion_id in criteria}),
         } for item, blob in items],
     }
@@ -108,7 +108,7 @@ def refusal_to_submit(session: Session, dossier: Dossier, *, user: User) -> Acqu
         return found
     if missing := consents.missing(session, dossier.candidate_id, ConsentPurpose.PROCESSING):
         return missing
-    if not evidence.of_dossier(session, dossier.id):  # type: ignore[arg-type]
+    if not evidence.of_dossier(session, dossier.id):
         return PortfolioEmpty()
     return None
 
@@ -128,7 +128,7 @@ def submit(session: Session, dossier_id: int, *, by: User) -> PortfolioSnapshot:
     digest = hashlib.sha256(canonical(document)).hexdigest()
     service.transition(session, dossier, DossierStatus.PORTFOLIO_SUBMITTED, by=by,
                        detail={"manifest_sha256": digest}, now=now)
-    snapshot = PortfolioSnapshot(dossier_id=dossier.id, created_at=now, created_by_id=by.id,  # type: ignore[arg-type]
+    snapshot = PortfolioSnapshot(dossier_id=dossier.id, created_at=now, created_by_id=by.id,
                                  manifest=document, manifest_sha256=digest)
     session.add(snapshot)
     session.flush()

@@ -105,13 +105,13 @@ def _seed_person(session: Session, settings: Settings, store: Store, framework: 
     # comes with a printed slip), so `acquis demo` prints every account there is.
     registration = candidates.register(session, data, by=counsellor, settings=settings, account=account,
                                        with_account=False)
-    candidate_id: int = registration.candidate.id  # type: ignore[assignment]
+    candidate_id: int = registration.candidate.id
     consents.record(session, candidate_id, ConsentCreate(purpose=ConsentPurpose.PROCESSING, method=ConsentMethod.ORAL),
                     by=counsellor)
     consents.record(session, candidate_id, ConsentCreate(purpose=ConsentPurpose.CONTACT_THIRD_PARTIES,
                                                          method=ConsentMethod.ORAL), by=counsellor)
     _jobs(session, candidate_id, index, counsellor)
-    dossier = service.create(session, candidate_id, framework_id=framework.id, unit_ids=None,  # type: ignore[arg-type]
+    dossier = service.create(session, candidate_id, framework_id=framework.id, unit_ids=None,
                              by=counsellor)
     if person.target != S.DRAFT:
         _evidence(session, settings, store, dossier, person, index, counsellor)
@@ -133,7 +133,7 @@ def _jobs(session: Session, candidate_id: int, index: int, by: User) -> None:
 
 def _evidence(session: Session, settings: Settings, store: Store, dossier: Dossier, person: Person, index: int,
               by: User) -> None:
-    units = service.units(session, dossier.id)  # type: ignore[arg-type]
+    units = service.units(session, dossier.id)
     ids = [unit.id for unit in units if unit.id is not None]
     wall, mortar = ids[min(2, len(ids) - 1)], ids[min(1, len(ids) - 1)]
     files: tuple[tuple[EvidenceKind, bytes, str, list[int]], ...] = (
@@ -142,7 +142,7 @@ def _evidence(session: Session, settings: Settings, store: Store, dossier: Dossi
         (EvidenceKind.ORAL_NARRATIVE, sample_wav(index), "recit.wav", [mortar]),
     )
     for kind, data, name, unit_ids in files:
-        evidence.add(session, dossier.id, EvidenceCreate(kind=kind, description=name.split(".")[0].title(),  # type: ignore[arg-type]
+        evidence.add(session, dossier.id, EvidenceCreate(kind=kind, description=name.split(".")[0].title(),
                                                          unit_ids=unit_ids, country="SA"),
                      file=io.BytesIO(data), filename=name, by=by, store=store, settings=settings)
 
@@ -194,7 +194,7 @@ Step = Callable[[Session, Dossier, User, User], object]
 
 def _move(target: S, *, by: str, reason: str | None = None) -> Step:
     def step(session: Session, dossier: Dossier, counsellor: User, registrar: User) -> object:
-        return service.move(session, dossier.id, target, by=counsellor if by == "counsellor" else registrar,  # type: ignore[arg-type]
+        return service.move(session, dossier.id, target, by=counsellor if by == "counsellor" else registrar,
                             reason=reason)
     return step
 
@@ -206,7 +206,7 @@ def _decide(decision: str, **values: object) -> Step:
 
 
 def _freeze(session: Session, dossier: Dossier, counsellor: User, registrar: User) -> object:
-    return portfolio.submit(session, dossier.id, by=counsellor)  # type: ignore[arg-type]
+    return portfolio.submit(session, dossier.id, by=counsellor)
 
 
 def _lapse(session: Session, dossier: Dossier, counsellor: User, registrar: User) -> object:

@@ -111,8 +111,8 @@ def create(session: Session, candidate_id: int, *, framework_id: int, unit_ids: 
                       counsellor_id=_counsellor_for(session, candidate, by), created_by_id=by.id)
     session.add(dossier)
     session.flush()
-    session.add_all(DossierUnit(dossier_id=dossier.id, unit_id=unit_id) for unit_id in chosen)  # type: ignore[arg-type]
-    session.add(StatusChange(dossier_id=dossier.id, from_status=None, to_status=S.DRAFT,  # type: ignore[arg-type]
+    session.add_all(DossierUnit(dossier_id=dossier.id, unit_id=unit_id) for unit_id in chosen)
+    session.add(StatusChange(dossier_id=dossier.id, from_status=None, to_status=S.DRAFT,
                              actor_id=by.id, actor_kind=status.actor_kind(by.role)))
     audit.record(session, actor=by, action="dossier.created", entity_type="dossier", entity_id=dossier.id,
                  detail={"framework_id": framework_id, "units": len(chosen), "held": len(units.keys() & set(held))})
@@ -159,7 +159,7 @@ def transition(session: Session, dossier: Dossier, target: DossierStatus, *, by:
     if target in status.REASON_REQUIRED and not reason:
         raise ReasonRequired()
     now = now or utcnow()
-    change = StatusChange(dossier_id=dossier.id, from_status=dossier.status, to_status=target,  # type: ignore[arg-type]
+    change = StatusChange(dossier_id=dossier.id, from_status=dossier.status, to_status=target,
                           actor_id=by.id if by else None, actor_kind=status.actor_kind(role), at=now,
                           reason=reason, detail=detail or {})
     previous = dossier.status
@@ -298,7 +298,7 @@ def names_of(session: Session, dossiers: Iterable[Dossier], *, passport: bool = 
     query = select(Candidate.id, Candidate.family_name, Candidate.given_names, Candidate.usual_name)
     found = {key: passport_name(family, given) if passport else display_name(family, given, usual)
              for key, family, given, usual in session.exec(query.where(col(Candidate.id).in_(ids)))} if ids else {}
-    return {dossier.id: found[dossier.candidate_id] for dossier in wanted}  # type: ignore[misc]
+    return {dossier.id: found[dossier.candidate_id] for dossier in wanted}
 
 
 def frameworks_of(session: Session, dossiers: Iterable[Dossier]) -> dict[int, FrameworkLabel]:
@@ -308,7 +308,7 @@ def frameworks_of(session: Session, dossiers: Iterable[Dossier]) -> dict[int, Fr
     query = select(Framework.id, Framework.code, Framework.version)
     found = {key: FrameworkLabel(code, version)
              for key, code, version in session.exec(query.where(col(Framework.id).in_(ids)))} if ids else {}
-    return {dossier.id: found[dossier.framework_id] for dossier in wanted}  # type: ignore[misc]
+    return {dossier.id: found[dossier.framework_id] for dossier in wanted}
 
 
 
@@ -326,4 +326,4 @@ def criteria(session: Session, criterion_ids: list[int]) -> dict[int, FrameworkC
     if not criterion_ids:
         return {}
     rows = session.exec(select(FrameworkCriterion).where(col(FrameworkCriterion.id).in_(criterion_ids)))
-    return {row.id: row for row in rows}  # type: ignore[misc]
+    return {row.id: row for row in rows}

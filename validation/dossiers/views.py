@@ -47,7 +47,7 @@ def dossier_context(session: Session, dossier_id: int, *, user: User, request: R
         dossier=dossier, candidate=service.candidate_of(session, dossier),
         framework=service.framework_of(session, dossier),
         units=service.units(session, dossier_id), history=service.history(session, dossier_id), items=items,
-        links=evidence.links_of(session, [item.id for item, _ in items]),  # type: ignore[misc]
+        links=evidence.links_of(session, [item.id for item, _ in items]),
         needs=portfolio.needs(session, dossier, held=[unit.unit_id for unit in kept]), held=kept,
         snapshots=portfolio.snapshots(session, dossier_id), moves=moves,
         can_decide=_can(dossier, user, DossierStatus.ADMISSIBLE),
@@ -94,7 +94,7 @@ def new_dossier(request: Request, session: SessionDep, user: CaseworkerDep, cand
     candidate = access.get_candidate(session, candidate_id, user=user)
     frameworks = service.openable_frameworks(session, candidate_id)
     chosen = next((f for f in frameworks if f.id == framework_id), None)
-    kept = held.of(request, session, candidate_id, chosen.id) if chosen and chosen.id else []  # type: ignore[arg-type]
+    kept = held.of(request, session, candidate_id, chosen.id) if chosen and chosen.id else []
     return render(request, "validation/dossiers/dossier_new.html", **pages.context(
         candidate=candidate, frameworks=frameworks, chosen=chosen, held=kept,
         units=service.framework_units(session, chosen.id) if chosen and chosen.id else []))

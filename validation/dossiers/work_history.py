@@ -30,7 +30,7 @@ class Period:
 
 def add(session: Session, candidate_id: int, data: WorkExperienceCreate, *, by: User) -> WorkExperience:
     candidate = access.get_candidate(session, candidate_id, user=by)
-    consents.require(session, candidate.id, ConsentPurpose.PROCESSING)  # type: ignore[arg-type]
+    consents.require(session, candidate.id, ConsentPurpose.PROCESSING)
     if not is_country(data.country):
         raise CountryUnknown()
     job = WorkExperience.model_validate({**data.model_dump(), "candidate_id": candidate.id, "created_by_id": by.id})

@@ -25,7 +25,7 @@ def competences(session: Session, unit_ids: Iterable[int]) -> dict[int, Hashable
     element_codes = {element.id: element.code for element in elements}
     found: dict[int, Hashable] = {}
     for unit in units:
-        found[unit.id] = (  # type: ignore[index]
+        found[unit.id] = (
             unit.code, unit.title_fr,
             tuple(sorted((e.code, e.title_fr) for e in elements if e.unit_id == unit.id)),
             tuple(sorted((c.code, element_codes.get(c.element_id) if c.element_id else None, c.text_fr, c.critical)

@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from acquis.db import UTCDateTime, str_enum, utcnow
+from acquis.db import Row, UTCDateTime, str_enum, utcnow
 
 # --- enums -------------------------------------------------------------------------------------
 
@@ -48,13 +48,12 @@ class CaseColumns(SQLModel):
     case_meta: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
-class Framework(TitleColumns, CaseColumns, table=True):
+class Framework(Row, TitleColumns, CaseColumns, table=True):
     """One version of a framework; published versions are never edited, only succeeded."""
 
     __tablename__ = "framework"
     __table_args__ = (UniqueConstraint("code", "version"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(index=True, max_length=100)
     version: int = Field(default=1, ge=1)
     status: FrameworkStatus = Field(
@@ -84,13 +83,12 @@ class Framework(TitleColumns, CaseColumns, table=True):
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class FrameworkUnit(TitleColumns, CaseColumns, table=True):
+class FrameworkUnit(Row, TitleColumns, CaseColumns, table=True):
     """A unit (bloc de compétences) of one framework version."""
 
     __tablename__ = "framework_unit"
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", index=True, ondelete="CASCADE")
     position: int
     code: str = Field(max_length=100)
@@ -103,13 +101,12 @@ class FrameworkUnit(TitleColumns, CaseColumns, table=True):
     currency_years: int | None = None
 
 
-class FrameworkElement(TitleColumns, CaseColumns, table=True):
+class FrameworkElement(Row, TitleColumns, CaseColumns, table=True):
     """An element of a unit: an optional level grouping its criteria."""
 
     __tablename__ = "framework_element"
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     # framework_id on every node table: a whole version loads in one query per table, and
     # codes are unique per version by constraint.
     framework_id: int = Field(foreign_key="framework.id", index=True, ondelete="CASCADE")
@@ -118,13 +115,12 @@ class FrameworkElement(TitleColumns, CaseColumns, table=True):
     code: str = Field(max_length=100)
 
 
-class FrameworkCriterion(TextColumns, CaseColumns, table=True):
+class FrameworkCriterion(Row, TextColumns, CaseColumns, table=True):
     """A performance criterion, under an element or directly under its unit (element_id null)."""
 
     __tablename__ = "framework_criterion"
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", index=True, ondelete="CASCADE")
     unit_id: int = Field(foreign_key="framework_unit.id", index=True, ondelete="CASCADE")
     element_id: int | None = Field(
@@ -135,12 +131,11 @@ class FrameworkCriterion(TextColumns, CaseColumns, table=True):
     critical: bool = False
 
 
-class FrameworkAlignment(CaseColumns, table=True):
+class FrameworkAlignment(Row, CaseColumns, table=True):
     """A link from the framework or one of its nodes to an outside concept (ISCO, ESCO...)."""
 
     __tablename__ = "framework_alignment"
 
-    id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", index=True, ondelete="CASCADE")
     # A code rather than a foreign key: codes are unique within a version, and the node may be
     # a unit, an element or a criterion. Null means the framework itself.
@@ -151,12 +146,11 @@ class FrameworkAlignment(CaseColumns, table=True):
     title: str | None = None
 
 
-class FrameworkPrerequisite(TextColumns, table=True):
+class FrameworkPrerequisite(Row, TextColumns, table=True):
     """Something a candidate must hold that experience cannot replace (a driving licence...)."""
 
     __tablename__ = "framework_prerequisite"
 
-    id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", index=True, ondelete="CASCADE")
     position: int
     type: str = Field(max_length=60)

@@ -123,7 +123,7 @@ def search(session: Session, query: str = "", *, user: User | None = None) -> li
     for row in session.exec(statement):
         grouped.setdefault(row.code, []).append(row)
     counts = node_counts(session, [rows[-1] for rows in grouped.values()])
-    return [Listing(rows[-1], tuple(rows), counts[rows[-1].id]) for rows in grouped.values()]  # type: ignore[index]
+    return [Listing(rows[-1], tuple(rows), counts[rows[-1].id]) for rows in grouped.values()]
 
 
 def node_counts(session: Session, frameworks: list[Framework]) -> dict[int | None, dict[str, int]]:
