@@ -7,15 +7,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from acquis import forms
 from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
+from acquis.forms import FormDep
 from acquis.web import render
 from assessors import desk, moderation, pages, scoring, service
 from assessors.models import Method, PlanInput, Relevance, SessionInput
-from validation.dossiers import access, forms, paper_code_views, work_history
-from validation.dossiers.forms import FormDep
+from validation.dossiers import access, paper_code_views, work_history
 from validation.dossiers.models import AccessPurpose, Language
 from validation.dossiers.paper_codes import FormKind
 

@@ -10,11 +10,11 @@ from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
+from acquis.forms import FormDep
 from acquis.web import render
 from assessors import jury, moderation, pages, pv, scoring, service
 from assessors.models import JuryDecision
 from validation.dossiers import access
-from validation.dossiers.forms import FormDep
 from validation.dossiers.models import AccessPurpose
 
 router = APIRouter()

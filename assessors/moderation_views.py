@@ -10,10 +10,10 @@ from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
+from acquis.forms import FormDep
 from acquis.web import render
 from assessors import desk, moderation, pages, scoring, service
 from assessors.models import DossierAssessment, ModerationOutcome
-from validation.dossiers.forms import FormDep
 from validation.dossiers.models import AccessPurpose
 
 router = APIRouter()

@@ -6,14 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from acquis import forms
 from acquis.auth.guard import AdminDep
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
+from acquis.forms import FormDep
 from acquis.web import render
 from assessors import pages, registry
 from assessors.models import AccreditationCreate, ProfileUpdate
-from validation.dossiers import forms
-from validation.dossiers.forms import FormDep
 from validation.dossiers.models import Language
 
 router = APIRouter()

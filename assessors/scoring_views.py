@@ -11,12 +11,12 @@ from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
+from acquis.forms import FormDep
 from acquis.web import render
 from assessors import desk, moderation, pages, paper, scoring, service
 from assessors.models import DossierAssessment, JudgementInput
 from assessors.rules import Verdict
 from validation.dossiers import access, paper_code_views, work_history
-from validation.dossiers.forms import FormDep
 from validation.dossiers.models import AccessPurpose
 from validation.dossiers.paper_codes import FormKind
 

@@ -135,3 +135,4 @@ def require_roles(*roles: Role) -> object:
 AdminDep = Annotated[User, require_roles(Role.ADMIN)]
 StaffDep = Annotated[User, require_roles(Role.ADMIN, Role.REGISTRAR, Role.COUNSELLOR, Role.ASSESSOR)]
 RegistrarDep = Annotated[User, require_roles(Role.ADMIN, Role.REGISTRAR)]
+CaseworkerDep = Annotated[User, require_roles(Role.ADMIN, Role.REGISTRAR, Role.COUNSELLOR)]

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, func, select
 
-from acquis.auth.guard import require_roles
-from acquis.auth.models import Role, User
+from acquis.auth.guard import CaseworkerDep
+from acquis.auth.models import Role
 from acquis.db import SessionDep
 from acquis.errors import Forbidden
 from acquis.i18n import N_
@@ -22,7 +22,6 @@ from acquis.web import render
 
 router = APIRouter()
 PAGE_SIZE = 200
-SmsReaderDep = Annotated[User, require_roles(Role.ADMIN, Role.REGISTRAR, Role.COUNSELLOR)]
 
 
 class BadSmsToken(Forbidden):
@@ -33,7 +32,7 @@ class BadSmsToken(Forbidden):
 
 
 @router.get("/sms", name="list_sms")
-def list_sms(request: Request, session: SessionDep, user: SmsReaderDep) -> Response:
+def list_sms(request: Request, session: SessionDep, user: CaseworkerDep) -> Response:
     """The outbox, newest first. Admins see numbers and texts in full; registrars and counsellors see masked
     numbers, and no text of an urgent message (a login code would let them log in as the candidate)."""
     messages = session.exec(select(SmsMessage).order_by(col(SmsMessage.id).desc()).limit(PAGE_SIZE)).all()

@@ -7,17 +7,18 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from acquis.auth.guard import OptionalUserDep, UserDep, require_roles
+from acquis import forms
+from acquis.auth.guard import CaseworkerDep, OptionalUserDep, UserDep
 from acquis.auth.models import Role, User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
+from acquis.forms import FormDep
 from acquis.i18n import gettext
 from acquis.web import render
 from validation.dossiers import (
     access,
     candidates,
     consents,
-    forms,
     pages,
     paper_code_views,
     paper_codes,
@@ -25,7 +26,6 @@ from validation.dossiers import (
     service,
     work_history,
 )
-from validation.dossiers.forms import FormDep
 from validation.dossiers.models import (
     Candidate,
     CandidateCreate,
@@ -38,7 +38,6 @@ from validation.dossiers.paper_codes import FormKind, PaperCode
 
 router = APIRouter()
 
-CaseworkerDep = Annotated[User, require_roles(Role.ADMIN, Role.REGISTRAR, Role.COUNSELLOR)]
 CANDIDATE_PAGE = "validation/dossiers/candidate.html"
 CONSENTS = "validation/dossiers/_consents.html"
 WORK = "validation/dossiers/_work_history.html"

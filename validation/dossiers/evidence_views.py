@@ -6,14 +6,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from acquis import forms
 from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
+from acquis.forms import FormDep
 from acquis.i18n import N_
 from acquis.web import render
-from validation.dossiers import access, evidence, forms, media, pages, service, work_history
-from validation.dossiers.forms import FormDep
+from validation.dossiers import access, evidence, media, pages, service, work_history
 from validation.dossiers.models import EvidenceCreate, EvidenceFile, Verification
 
 router = APIRouter()

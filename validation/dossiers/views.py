@@ -6,11 +6,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from acquis.auth.guard import RegistrarDep, UserDep
+from acquis.auth.guard import CaseworkerDep, RegistrarDep, UserDep
 from acquis.auth.models import Role, User
 from acquis.auth.service import users_with_roles
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
+from acquis.forms import FormDep
 from acquis.web import render
 from validation.dossiers import (
     access,
@@ -25,8 +26,6 @@ from validation.dossiers import (
     service,
     status,
 )
-from validation.dossiers.candidate_views import CaseworkerDep
-from validation.dossiers.forms import FormDep
 from validation.dossiers.paper_codes import FormKind
 from validation.dossiers.status import DossierStatus
 
