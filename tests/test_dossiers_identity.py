@@ -2,8 +2,9 @@
 
 import pytest
 
+from acquis import phones
 from acquis.config import Settings
-from validation.dossiers import identity, phone
+from validation.dossiers import identity
 
 SETTINGS = Settings(secret_key="one secret", data_dir="/tmp")
 
@@ -43,10 +44,10 @@ def test_what_is_not_a_document_number_is_refused(bad: str) -> None:
     ("00223 76123456", "+22376123456"), ("+966 50 123 4567", "+966501234567"), ("+33 6 12 34 56 78", "+33612345678"),
 ])
 def test_phone_numbers_become_one_international_form(typed: str, login: str) -> None:
-    assert phone.normalise(typed, country_code="223") == login
+    assert phones.normalise(typed, country_code="223") == login
 
 
 @pytest.mark.parametrize("bad", ["1234", "phone", "+0123456789", "76 12 34 5"])
 def test_what_is_not_a_phone_number_is_refused(bad: str) -> None:
-    with pytest.raises(phone.PhoneInvalid):
-        phone.normalise(bad, country_code="223")
+    with pytest.raises(phones.PhoneInvalid):
+        phones.normalise(bad, country_code="223")

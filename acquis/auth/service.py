@@ -78,7 +78,7 @@ class UnknownUser(NotFound):
 PhoneLogins = Callable[[Session, str], str | None]
 
 
-def normalize_login(login: str) -> str:
+def normalise_login(login: str) -> str:
     return login.strip().lower()
 
 
@@ -87,7 +87,7 @@ def account_login(login: str, *, settings: Settings) -> str:
     cannot be one); any other login in lower case."""
     if phones.looks_like_phone(login):
         return phones.normalise(login, country_code=settings.phone_country_code)
-    return normalize_login(login)
+    return normalise_login(login)
 
 
 def token_digest(token: str) -> str:
@@ -96,7 +96,7 @@ def token_digest(token: str) -> str:
 
 def create_user(session: Session, data: UserCreate, *, by: User | None) -> User:
     """A new account with an argon2 password hash; the login is case-insensitive."""
-    login = normalize_login(data.login)
+    login = normalise_login(data.login)
     if session.exec(select(User).where(User.login == login)).first():
         raise LoginTaken()
     user = User(login=login, name=data.name.strip(), role=data.role, password_hash=HASHER.hash(data.password))
@@ -108,7 +108,7 @@ def create_user(session: Session, data: UserCreate, *, by: User | None) -> User:
 
 
 def get_by_login(session: Session, login: str) -> User:
-    user = session.exec(select(User).where(User.login == normalize_login(login))).first()
+    user = session.exec(select(User).where(User.login == normalise_login(login))).first()
     if user is None:
         raise UnknownUser()
     return user
@@ -129,7 +129,7 @@ def check_password(session: Session, *, login: str, password: str, client: str |
     """Reads only. LoginThrottled while this login from this client, or this client, must wait; else one
     argon2 verification, the same for an unknown login (and the same answer later). A phone number is
     accepted as people write it (`76 12 34 56`, `0022376123456`)."""
-    typed, client = normalize_login(login), client or throttle.UNKNOWN_CLIENT
+    typed, client = normalise_login(login), client or throttle.UNKNOWN_CLIENT
     login = account_login(login, settings=settings)
     now = utcnow()
     pair, whole = _login_keys(settings, login, client)

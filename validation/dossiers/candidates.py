@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from acquis import audit
+from acquis import audit, phones
 from acquis.auth import passwords
 from acquis.auth import service as auth_service
 from acquis.auth.models import Role, User
@@ -13,7 +13,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid
 from acquis.i18n import N_
-from validation.dossiers import access, countries, identity, messages, phone, search
+from validation.dossiers import access, countries, identity, messages, search
 from validation.dossiers.models import Candidate, CandidateCreate
 
 ONE_TIME_DIGITS = 10
@@ -63,7 +63,7 @@ def register(session: Session, data: CandidateCreate, *, by: User | None, settin
     only, whose account comes with its first slip (new_one_time_password).
     """
     number = identity.normalise(data.id_number)
-    login = phone.normalise(data.phone, country_code=settings.phone_country_code)
+    login = phones.normalise(data.phone, country_code=settings.phone_country_code)
     if not countries.is_country(data.nationality):
         raise CountryUnknown()
     if phone_holder(session, login) is not None:

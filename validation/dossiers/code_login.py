@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from acquis import i18n
+from acquis import i18n, phones
 from acquis.auth import codes, throttle
 from acquis.auth import service as auth_service
 from acquis.auth.models import Role, User
@@ -14,7 +14,6 @@ from acquis.config import Settings
 from acquis.errors import TooManyRequests
 from acquis.i18n import N_
 from acquis.sms import outbox
-from validation.dossiers import phone
 from validation.dossiers.models import Candidate
 
 HOUR = timedelta(hours=1)
@@ -43,7 +42,7 @@ def send_code(session: Session, typed_phone: str, *, client: str | None, setting
               now: datetime) -> str:
     """Queue a login code by SMS to the candidate registered with this phone (however written), and nothing
     for a phone nobody registered; returns the phone in E.164 form. PhoneInvalid, CodesThrottled."""
-    number = phone.normalise(typed_phone, country_code=settings.phone_country_code)
+    number = phones.normalise(typed_phone, country_code=settings.phone_country_code)
     _count_request(session, number, client=client, settings=settings, now=now)
     account = _account(session, number)
     if account is not None:
@@ -58,7 +57,7 @@ def log_in(session: Session, typed_phone: str, code: str, *, client: str | None,
            now: datetime) -> User:
     """The candidate account the code opens (the code used up); CodeRefused (a try counted against the code
     and the client), CodeLoginThrottled, PhoneInvalid."""
-    number = phone.normalise(typed_phone, country_code=settings.phone_country_code)
+    number = phones.normalise(typed_phone, country_code=settings.phone_country_code)
     if auth_service.client_must_wait(session, client, settings=settings):
         raise CodeLoginThrottled()
     account = _account(session, number)

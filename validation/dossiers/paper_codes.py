@@ -81,7 +81,7 @@ def grouped(code: str) -> str:
     return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
 
 
-def normalize(text: str) -> str | None:
+def normalise(text: str) -> str | None:
     """The stored code for what was typed or scanned (a code in any case, with spaces or hyphens, I and L for 1,
     O for 0, or the whole URL of the QR); None when it cannot be a code."""
     if not text.isascii() or len(text) > 200:
@@ -138,7 +138,7 @@ def shown(code: str, *, public_url: str) -> Printed:
 
 def find(session: Session, text: str, *, user: User) -> PaperCode:
     """The form behind a code, for staff who may see its dossier (or, for a person's forms, the person)."""
-    code = normalize(text)
+    code = normalise(text)
     row = session.exec(select(PaperCode).where(PaperCode.code == code)).first() if code else None
     if row is None or user.role == Role.CANDIDATE or not _visible(session, row, user):
         raise PaperCodeNotFound()

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import false, or_, true
 from sqlmodel import Session, col, select
 
-from acquis import audit
+from acquis import audit, phones
 from acquis.auth import passwords, throttle
 from acquis.auth.models import Role, User
 from acquis.auth.service import MIN_PASSWORD, PasswordRefused
@@ -15,7 +15,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import NotFound, TooManyRequests
 from acquis.i18n import N_
-from validation.dossiers import access, candidates, consents, countries, identity, phone
+from validation.dossiers import access, candidates, consents, countries, identity
 from validation.dossiers.models import Candidate, CandidateCreate, ConsentPurpose, RegistrationConflict
 
 REGISTER_WINDOW = timedelta(hours=1)
@@ -46,7 +46,7 @@ def self_register(session: Session, data: CandidateCreate, *, password: str, pur
     """
     _count(session, client=client, settings=settings)
     number = identity.normalise(data.id_number)
-    login = phone.normalise(data.phone, country_code=settings.phone_country_code)
+    login = phones.normalise(data.phone, country_code=settings.phone_country_code)
     if not countries.is_country(data.nationality):
         raise candidates.CountryUnknown()
     if not MIN_PASSWORD <= len(password) <= 200:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, or_
 from sqlmodel import Session, col, select
 
+from acquis import phones
 from acquis.auth.models import User
 from acquis.config import Settings
-from validation.dossiers import access, phone
+from validation.dossiers import access
 from validation.dossiers.models import Candidate, Dossier
 from validation.dossiers.status import DossierStatus
 
@@ -86,8 +87,8 @@ def _by_number(query: str, settings: Settings) -> ColumnElement[bool]:
     compact = query.replace(" ", "")
     if compact.isdigit() and int(compact) <= MAX_DOSSIER_ID:
         clauses.append(col(Dossier.id) == int(compact))
-    with suppress(phone.PhoneInvalid):
-        number = phone.normalise(query, country_code=settings.phone_country_code)
+    with suppress(phones.PhoneInvalid):
+        number = phones.normalise(query, country_code=settings.phone_country_code)
         # A single value (phones are unique), so that both databases look both up in their indexes.
         owner = select(Candidate.id).where(Candidate.phone == number).scalar_subquery()
         clauses.append(col(Dossier.candidate_id) == owner)
