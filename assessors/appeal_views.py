@@ -22,7 +22,6 @@ router = APIRouter()
 
 PAGE = "assessors/portal_assessment.html"
 FRAGMENT = "assessors/_portal_assessment.html"
-S = DossierStatus
 
 
 def portal_context(request: Request, session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
@@ -35,7 +34,7 @@ def portal_context(request: Request, session: Session, dossier_id: int, *, user:
                         .order_by(col(ValidatedUnit.validated_on), col(ValidatedUnit.id))).all()
     return pages.dossier_context(
         session, dossier, flags=desk.open_flags(session, dossier),
-        plans=desk.plans(session, dossier_id) if dossier.status == S.ASSESSMENT_SCHEDULED else {},
+        plans=desk.plans(session, dossier_id) if dossier.status == DossierStatus.ASSESSMENT_SCHEDULED else {},
         units=service.units(session, dossier), decision=decision, held=held,
         gap_plan=jury.gap_plan(session, decision.id) if decision else None,
         appeal=appeals.of_decision(session, decision.id) if decision else None,

@@ -19,9 +19,8 @@ from validation.dossiers import service as dossiers
 from validation.dossiers.models import Dossier, StatusChange
 from validation.dossiers.status import DossierStatus
 
-S = DossierStatus
 # A partial certificate issued inside the window keeps the right to appeal the units not validated.
-APPEALABLE = frozenset({S.DECIDED, S.GAP_PLAN, S.PARTIALLY_CERTIFIED})
+APPEALABLE = frozenset({DossierStatus.DECIDED, DossierStatus.GAP_PLAN, DossierStatus.PARTIALLY_CERTIFIED})
 # The candidate appeals, or their counsellor for them (the status machine's moves to APPEAL say the same).
 APPELLANTS = frozenset({Role.CANDIDATE, Role.COUNSELLOR})
 
@@ -123,7 +122,7 @@ def lodge(session: Session, dossier_id: int, *, grounds: str, by: User, settings
     # The grounds are the candidate's own words: kept with the appeal, out of the audit chain.
     audit.record(session, actor=by, action="appeal.lodged", entity_type="dossier", entity_id=dossier_id,
                  detail={"appeal": row.id, "decision": decision.id})
-    dossiers.transition(session, dossier, S.APPEAL, by=by, detail={"appeal": row.id})
+    dossiers.transition(session, dossier, DossierStatus.APPEAL, by=by, detail={"appeal": row.id})
     return row
 
 
@@ -141,7 +140,7 @@ def decide(session: Session, appeal_id: int, *, outcome: AppealOutcome, reason: 
         raise OfficerSatOnJury()
     if not reason.strip():
         raise GroundsRequired(gettext("Motivez la réponse au recours."))
-    dossier = service.get_dossier(session, row.dossier_id)
+    dossier = service.load_dossier(session, row.dossier_id)
     row.officer_id, row.outcome, row.reason, row.decided_at = by.id, outcome, reason.strip(), utcnow()
     session.add(row)
     if outcome == AppealOutcome.UPHELD:
@@ -152,9 +151,10 @@ def decide(session: Session, appeal_id: int, *, outcome: AppealOutcome, reason: 
         state = service.state(session, dossier.id)
         state.round, state.finished_at, state.moderation_reasons = state.round + 1, None, []
         session.add(state)
-        target = S.DESK_REVIEW
+        target = DossierStatus.DESK_REVIEW
     else:  # the decision stands; a partial certificate issued before the appeal stands with it, final now
-        target = S.CERTIFIED if _appealed_from(session, dossier.id) == S.PARTIALLY_CERTIFIED else S.DECIDED
+        partial = _appealed_from(session, dossier.id) == DossierStatus.PARTIALLY_CERTIFIED
+        target = DossierStatus.CERTIFIED if partial else DossierStatus.DECIDED
     session.flush()
     audit.record(session, actor=by, action="appeal.decided", entity_type="dossier", entity_id=dossier.id,
                  detail={"appeal": row.id, "outcome": outcome.value})
@@ -167,7 +167,7 @@ def decide(session: Session, appeal_id: int, *, outcome: AppealOutcome, reason: 
 def _appealed_from(session: Session, dossier_id: int) -> DossierStatus | None:
     """The state the dossier was in when its last appeal was lodged."""
     change = session.exec(select(StatusChange).where(StatusChange.dossier_id == dossier_id,
-                                                     StatusChange.to_status == S.APPEAL)
+                                                     StatusChange.to_status == DossierStatus.APPEAL)
                           .order_by(col(StatusChange.id).desc())).first()
     return change.from_status if change else None
 
@@ -194,20 +194,20 @@ def waive(session: Session, dossier_id: int, *, statement: str, by: User, today:
     # The statement is the candidate's own words: kept with the waiver, out of the audit chain.
     audit.record(session, actor=by, action="appeal.waived", entity_type="dossier", entity_id=dossier_id,
                  detail={"waiver": row.id, "decision": decision.id, "on": today.isoformat()})
-    if dossier.status == S.PARTIALLY_CERTIFIED:
-        dossiers.transition(session, dossier, S.CERTIFIED, by=by, detail={"waiver": row.id})
+    if dossier.status == DossierStatus.PARTIALLY_CERTIFIED:
+        dossiers.transition(session, dossier, DossierStatus.CERTIFIED, by=by, detail={"waiver": row.id})
     return row
 
 
 def finalise_partial(session: Session, *, settings: Settings, today: date) -> list[Dossier]:
     """Partial certificates whose appeal window has closed become final (the daily job)."""
     done = []
-    for dossier in session.exec(select(Dossier).where(Dossier.status == S.PARTIALLY_CERTIFIED)
+    for dossier in session.exec(select(Dossier).where(Dossier.status == DossierStatus.PARTIALLY_CERTIFIED)
                                 .order_by(col(Dossier.id))).all():
         decision = jury.latest(session, dossier.id)
         if decision is not None and today <= window_ends(decision, settings=settings):
             continue
-        dossiers.transition(session, dossier, S.CERTIFIED, by=None, detail={"window_ended": True})
+        dossiers.transition(session, dossier, DossierStatus.CERTIFIED, by=None, detail={"window_ended": True})
         done.append(dossier)
     return done
 
@@ -216,14 +216,14 @@ def close_window(session: Session, dossier_id: int, *, by: User, settings: Setti
     """After the window (or a rejected appeal), a partial or no validation goes on to its gap plan."""
     if by.role not in access.SEE_ALL:
         raise assignment.RegistrarOnly()
-    dossier = service.get_dossier(session, dossier_id)
+    dossier = service.load_dossier(session, dossier_id)
     decision = jury.latest(session, dossier_id)
-    if dossier.status != S.DECIDED or decision is None or decision.outcome == Outcome.FULL:
+    if dossier.status != DossierStatus.DECIDED or decision is None or decision.outcome == Outcome.FULL:
         raise service.WrongStep()
     appeal = of_decision(session, decision.id)
     if appeal is None and today <= window_ends(decision, settings=settings):
         raise AppealWindowOpen()
-    dossiers.transition(session, dossier, S.GAP_PLAN, by=by, detail={"decision": decision.id})
+    dossiers.transition(session, dossier, DossierStatus.GAP_PLAN, by=by, detail={"decision": decision.id})
     return dossier
 
 

@@ -20,16 +20,16 @@ from validation.dossiers.access import CounsellorCannotJudge
 from validation.dossiers.models import AccessPurpose, Dossier
 from validation.dossiers.status import DossierStatus
 
-S = DossierStatus
-P = AccessPurpose
 # When each role may be given, and the states in which an assignment counts as open workload.
 ASSIGNABLE = {
-    P.ASSESS: frozenset({S.PORTFOLIO_SUBMITTED, S.DESK_REVIEW, S.ASSESSMENT_SCHEDULED}),
-    P.MODERATE: frozenset({S.ASSESSED, S.MODERATION}),
-    P.JURY: frozenset({S.ASSESSED, S.MODERATION, S.JURY}),
+    AccessPurpose.ASSESS: frozenset({DossierStatus.PORTFOLIO_SUBMITTED, DossierStatus.DESK_REVIEW,
+                         DossierStatus.ASSESSMENT_SCHEDULED}),
+    AccessPurpose.MODERATE: frozenset({DossierStatus.ASSESSED, DossierStatus.MODERATION}),
+    AccessPurpose.JURY: frozenset({DossierStatus.ASSESSED, DossierStatus.MODERATION, DossierStatus.JURY}),
 }
-OPEN_WORK = frozenset({S.PORTFOLIO_SUBMITTED, S.DESK_REVIEW, S.FLAGGED, S.ASSESSMENT_SCHEDULED, S.ASSESSED,
-                       S.MODERATION, S.JURY, S.APPEAL})
+OPEN_WORK = frozenset({DossierStatus.PORTFOLIO_SUBMITTED, DossierStatus.DESK_REVIEW, DossierStatus.FLAGGED,
+                       DossierStatus.ASSESSMENT_SCHEDULED, DossierStatus.ASSESSED,
+                       DossierStatus.MODERATION, DossierStatus.JURY, DossierStatus.APPEAL})
 # Jury members are accredited assessors or the certifying body's own staff (registrars).
 JURY_ROLES = frozenset({Role.ASSESSOR, Role.REGISTRAR})
 
@@ -92,11 +92,11 @@ def _excluded(session: Session, dossier: Dossier, purpose: AccessPurpose) -> set
     current = service.round_of(session, dossier.id)
     excluded = {a.user_id for a in rows if a.declaration == Declaration.CONFLICT}
     excluded |= {a.user_id for a in rows if a.round == current and a.ended_at is None and a.purpose != purpose
-                 and not {a.purpose, purpose} <= {P.MODERATE, P.JURY}}
-    if purpose == P.ASSESS:
-        excluded |= {a.user_id for a in rows if a.purpose == P.ASSESS and a.round < current}
+                 and not {a.purpose, purpose} <= {AccessPurpose.MODERATE, AccessPurpose.JURY}}
+    if purpose == AccessPurpose.ASSESS:
+        excluded |= {a.user_id for a in rows if a.purpose == AccessPurpose.ASSESS and a.round < current}
     else:  # whoever assessed this round does not moderate or judge their own work
-        excluded |= {a.user_id for a in rows if a.purpose == P.ASSESS and a.round == current}
+        excluded |= {a.user_id for a in rows if a.purpose == AccessPurpose.ASSESS and a.round == current}
     if dossier.counsellor_id is not None:
         excluded.add(dossier.counsellor_id)
     return excluded
@@ -108,7 +108,7 @@ def suggestions(session: Session, dossier: Dossier, purpose: AccessPurpose, *, t
     code = service.framework(session, dossier).code
     excluded = _excluded(session, dossier, purpose) | {a.user_id for a in service.active(session, dossier.id,
                                                                                           purpose=purpose)}
-    roles = JURY_ROLES if purpose == P.JURY else {Role.ASSESSOR}
+    roles = JURY_ROLES if purpose == AccessPurpose.JURY else {Role.ASSESSOR}
     people = [u for u in session.exec(select(User).where(col(User.role).in_([r.value for r in roles]),
                                                          col(User.active).is_(True)))
               if u.id not in excluded]
@@ -130,7 +130,7 @@ def assign(session: Session, dossier_id: int, *, user_id: int, purpose: AccessPu
     conflict of interest."""
     if by.role not in access.SEE_ALL:
         raise RegistrarOnly()
-    dossier = service.get_dossier(session, dossier_id)
+    dossier = service.load_dossier(session, dossier_id)
     if dossier.counsellor_id == user_id:
         raise CounsellorCannotJudge()
     if dossier.status not in ASSIGNABLE.get(purpose, frozenset()):
@@ -140,7 +140,7 @@ def assign(session: Session, dossier_id: int, *, user_id: int, purpose: AccessPu
         raise NotAssignable()
     if user_id in _excluded(session, dossier, purpose):
         raise NotAssignable()
-    if purpose == P.JURY:
+    if purpose == AccessPurpose.JURY:
         if person.role not in JURY_ROLES:
             raise NotAssignable()
     elif person.role != Role.ASSESSOR:
@@ -149,24 +149,25 @@ def assign(session: Session, dossier_id: int, *, user_id: int, purpose: AccessPu
         raise registry.NotAccredited()
     if any(a.user_id == user_id for a in service.active(session, dossier_id, purpose=purpose)):
         raise NotAssignable()
-    replaced = service.active(session, dossier_id, purpose=purpose) if purpose == P.MODERATE else []
+    replaced = service.active(session, dossier_id, purpose=purpose) if purpose == AccessPurpose.MODERATE else []
     for old in replaced:
         end(session, old, by=by)
-    if purpose == P.JURY and president:
-        for other in service.active(session, dossier_id, purpose=P.JURY):
+    if purpose == AccessPurpose.JURY and president:
+        for other in service.active(session, dossier_id, purpose=AccessPurpose.JURY):
             other.president = False
             session.add(other)
-    row = Assignment(dossier_id=dossier_id, user_id=user_id, purpose=purpose, president=president and purpose == P.JURY,
+    row = Assignment(dossier_id=dossier_id, user_id=user_id, purpose=purpose,
+                     president=president and purpose == AccessPurpose.JURY,
                      round=service.state(session, dossier_id).round, assigned_by_id=by.id)
     session.add(row)
     session.flush()
     audit.record(session, actor=by, action="assessment.assigned", entity_type="dossier", entity_id=dossier_id,
                  detail={"assignment": row.id, "user_id": user_id, "purpose": purpose.value,
                          "president": row.president, "replaced": [a.id for a in replaced]})
-    if dossier.status == S.PORTFOLIO_SUBMITTED:
-        dossiers.transition(session, dossier, S.DESK_REVIEW, by=by)
-    if purpose == P.MODERATE and dossier.status == S.ASSESSED:
-        dossiers.transition(session, dossier, S.MODERATION, by=by)
+    if dossier.status == DossierStatus.PORTFOLIO_SUBMITTED:
+        dossiers.transition(session, dossier, DossierStatus.DESK_REVIEW, by=by)
+    if purpose == AccessPurpose.MODERATE and dossier.status == DossierStatus.ASSESSED:
+        dossiers.transition(session, dossier, DossierStatus.MODERATION, by=by)
     return row
 
 
@@ -246,13 +247,14 @@ def conflicts(session: Session, dossier_id: int) -> list[Assignment]:
 def registrar_queue(session: Session, *, limit: int | None = None) -> list[Dossier]:
     """Dossiers waiting for the registrar, longest waiting first: a portfolio to assign, a moderator or a
     jury to name, an appeal."""
-    waiting = [S.PORTFOLIO_SUBMITTED, S.DESK_REVIEW, S.ASSESSED, S.MODERATION, S.JURY, S.APPEAL, S.DECIDED]
+    waiting = [DossierStatus.PORTFOLIO_SUBMITTED, DossierStatus.DESK_REVIEW, DossierStatus.ASSESSED,
+               DossierStatus.MODERATION, DossierStatus.JURY, DossierStatus.APPEAL, DossierStatus.DECIDED]
     return list(session.exec(select(Dossier).where(col(Dossier.status).in_([s.value for s in waiting]))
                              .order_by(col(Dossier.status_changed_at)).limit(limit)))
 
 
 def jury_members(session: Session, dossier_id: int) -> list[Assignment]:
-    return service.active(session, dossier_id, purpose=P.JURY)
+    return service.active(session, dossier_id, purpose=AccessPurpose.JURY)
 
 
 def decided_by(session: Session, decision: JuryDecision) -> set[int]:

@@ -25,7 +25,6 @@ CONTROL = "assessors/control.html"
 WORK_PAGE = 25  # assignments a page of the work list shows: a phone screen or two, 0.2 ms each to serve
 QUEUE_SHOWN = 50  # dossiers waiting for the registrar shown on the work list
 MAX_PAGE = 1_000_000
-P = AccessPurpose
 
 
 @router.get("/assessments", name="list_assessments")
@@ -56,7 +55,7 @@ def control_context(request: Request, session: Session, dossier_id: int, *, user
         session, dossier, active=active, conflicts=conflicts,
         names={uid: u.name for uid in people if (u := session.get(User, uid))},
         suggestions={purpose: assignment.suggestions(session, dossier, purpose, today=today)
-                     for purpose in (P.ASSESS, P.MODERATE, P.JURY)
+                     for purpose in (AccessPurpose.ASSESS, AccessPurpose.MODERATE, AccessPurpose.JURY)
                      if dossier.status in assignment.ASSIGNABLE[purpose]},
         state=session.get(DossierAssessment, dossier_id),
         pending_moderation=moderation.pending(session, dossier_id),
@@ -77,7 +76,7 @@ def assign_dossier(request: Request, session: SessionDep, user: RegistrarDep, do
                    user_id: Annotated[int, Form()], purpose: Annotated[str, Form(max_length=20)],
                    president: Annotated[str, Form(max_length=5)] = "") -> Response:
     try:
-        chosen = P(purpose) if purpose in P.__members__.values() else None
+        chosen = AccessPurpose(purpose) if purpose in AccessPurpose.__members__.values() else None
         if chosen is None:
             raise assignment.NotAssignable()
         assignment.assign(session, dossier_id, user_id=user_id, purpose=chosen, by=user, today=pages.today(),
@@ -101,7 +100,7 @@ def end_assignment(request: Request, session: SessionDep, user: RegistrarDep, as
 
 def _declaration_context(session: Session, assignment_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
     row = assignment.get_mine(session, assignment_id, user=user)
-    dossier = service.get_dossier(session, row.dossier_id)
+    dossier = service.load_dossier(session, row.dossier_id)
     counsellor = session.get(User, dossier.counsellor_id) if dossier.counsellor_id else None
     # Only what a conflict could turn on: who the candidate is, where from, who counselled them.
     return pages.dossier_context(session, dossier, assignment=row, counsellor=counsellor, **extra)
@@ -131,7 +130,8 @@ def declare_conflict(request: Request, session: SessionDep, user: UserDep, assig
 
 
 def work_url(request: Request, purpose: AccessPurpose, dossier_id: int) -> str:
-    target = {P.ASSESS: "show_assessment", P.MODERATE: "show_moderation", P.JURY: "show_jury"}[purpose]
+    target = {AccessPurpose.ASSESS: "show_assessment", AccessPurpose.MODERATE: "show_moderation",
+              AccessPurpose.JURY: "show_jury"}[purpose]
     return str(request.url_for(target, dossier_id=dossier_id))
 
 

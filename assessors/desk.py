@@ -28,9 +28,8 @@ from validation.dossiers.models import AccessPurpose, Dossier, Evidence, Evidenc
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import FrameworkUnit
 
-S = DossierStatus
 ASSESS = (AccessPurpose.ASSESS,)
-PLANNING = frozenset({S.DESK_REVIEW, S.ASSESSMENT_SCHEDULED})
+PLANNING = frozenset({DossierStatus.DESK_REVIEW, DossierStatus.ASSESSMENT_SCHEDULED})
 
 
 class NotInPortfolio(Invalid):
@@ -88,7 +87,7 @@ def items(session: Session, dossier: Dossier) -> list[Item]:
 
 def review_item(session: Session, dossier_id: int, evidence_id: int, *, relevance: Relevance, by: User) -> Item:
     dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS,
-                                 statuses=frozenset({S.DESK_REVIEW, S.ASSESSMENT_SCHEDULED}))
+                                 statuses=frozenset({DossierStatus.DESK_REVIEW, DossierStatus.ASSESSMENT_SCHEDULED}))
     if evidence_id not in frozen_ids(session, dossier_id):
         raise NotInPortfolio()
     current = service.round_of(session, dossier_id)
@@ -106,7 +105,8 @@ def review_item(session: Session, dossier_id: int, evidence_id: int, *, relevanc
 
 def flag(session: Session, dossier_id: int, *, reasons: dict[int, str], by: User) -> list[UnitFlag]:
     """Send the dossier back for more evidence, saying per unit what is missing (the candidate sees it)."""
-    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS, statuses=frozenset({S.DESK_REVIEW}))
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS,
+                                 statuses=frozenset({DossierStatus.DESK_REVIEW}))
     unit_ids = {unit.id for unit in service.units(session, dossier)}
     given = {unit_id: text.strip() for unit_id, text in reasons.items() if text.strip()}
     if not given:
@@ -115,7 +115,7 @@ def flag(session: Session, dossier_id: int, *, reasons: dict[int, str], by: User
         raise UnitNotInDossier()
     codes = {unit.id: unit.code for unit in service.units(session, dossier)}
     summary = "\n".join(f"{codes[unit_id]} : {text}" for unit_id, text in sorted(given.items()))
-    change = dossiers.transition(session, dossier, S.FLAGGED, by=by, reason=summary,
+    change = dossiers.transition(session, dossier, DossierStatus.FLAGGED, by=by, reason=summary,
                                  detail={"units": sorted(codes[u] for u in given)})
     flags = [UnitFlag(dossier_id=dossier_id, unit_id=unit_id, status_change_id=change.id, reason=text,
                       flagged_by_id=by.id) for unit_id, text in sorted(given.items())]
@@ -130,10 +130,10 @@ def flag(session: Session, dossier_id: int, *, reasons: dict[int, str], by: User
 
 def open_flags(session: Session, dossier: Dossier) -> list[tuple[FrameworkUnit, UnitFlag]]:
     """The flags of the last time the dossier was sent back, while the candidate is still completing it."""
-    if dossier.status not in (S.FLAGGED, S.PORTFOLIO_IN_PROGRESS):
+    if dossier.status not in (DossierStatus.FLAGGED, DossierStatus.PORTFOLIO_IN_PROGRESS):
         return []
     last = session.exec(select(StatusChange).where(StatusChange.dossier_id == dossier.id,
-                                                   StatusChange.to_status == S.FLAGGED)
+                                                   StatusChange.to_status == DossierStatus.FLAGGED)
                         .order_by(col(StatusChange.id).desc())).first()
     if last is None:
         return []
@@ -145,8 +145,8 @@ def open_flags(session: Session, dossier: Dossier) -> list[tuple[FrameworkUnit, 
 def start_review(session: Session, dossier_id: int, *, by: User) -> Dossier:
     """A portfolio submitted again after a flag: the assigned assessor takes it up again."""
     dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS,
-                                 statuses=frozenset({S.PORTFOLIO_SUBMITTED}))
-    dossiers.transition(session, dossier, S.DESK_REVIEW, by=by)
+                                 statuses=frozenset({DossierStatus.PORTFOLIO_SUBMITTED}))
+    dossiers.transition(session, dossier, DossierStatus.DESK_REVIEW, by=by)
     return dossier
 
 
@@ -183,7 +183,7 @@ def save_plan(session: Session, dossier_id: int, unit_id: int, data: PlanInput, 
 def refusal_to_schedule(session: Session, dossier: Dossier) -> AcquisError | None:
     """Why `schedule` refuses to schedule this dossier's assessment (None: it schedules it); the "schedule"
     button is shown only when there is none."""
-    if dossier.status != S.DESK_REVIEW:
+    if dossier.status != DossierStatus.DESK_REVIEW:
         return service.WrongStep()
     planned = plans(session, dossier.id)
     if any(unit.id not in planned for unit in service.to_assess(session, dossier)):
@@ -196,7 +196,7 @@ def schedule(session: Session, dossier_id: int, *, by: User) -> Dossier:
     dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS)
     if refusal := refusal_to_schedule(session, dossier):
         raise refusal
-    change = dossiers.transition(session, dossier, S.ASSESSMENT_SCHEDULED, by=by)
+    change = dossiers.transition(session, dossier, DossierStatus.ASSESSMENT_SCHEDULED, by=by)
     messages.convocation(session, dossiers.candidate_of(session, dossier), change_id=change.id,
                          first=first_sitting(list(plans(session, dossier_id).values())))
     return dossier
@@ -221,7 +221,7 @@ def sessions(session: Session, dossier_id: int) -> list[AssessmentSession]:
 def record_session(session: Session, dossier_id: int, data: SessionInput, *, by: User) -> AssessmentSession:
     """A sitting held with the candidate: date, place, who was there, whether identity was checked."""
     dossier, _ = service.require(session, dossier_id, user=by, purposes=ASSESS,
-                                 statuses=frozenset({S.ASSESSMENT_SCHEDULED}))
+                                 statuses=frozenset({DossierStatus.ASSESSMENT_SCHEDULED}))
     if not set(data.unit_ids) <= {unit.id for unit in service.to_assess(session, dossier)}:
         raise UnitNotInDossier()
     assigned = {a.user_id for a in service.active(session, dossier_id)}

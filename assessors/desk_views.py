@@ -88,7 +88,7 @@ def mark_relevance(request: Request, session: SessionDep, user: UserDep, dossier
                      context=portfolio_context)
     session.commit()
     if request.headers.get("HX-Request") == "true":
-        dossier = service.get_dossier(session, dossier_id)
+        dossier = service.load_dossier(session, dossier_id)
         return render(request, PORTFOLIO, "assessors/_relevance.html", **pages.dossier_context(
             session, dossier, item=item, relevances=list(Relevance), saved=True))
     return RedirectResponse(request.url_for("show_portfolio_review", dossier_id=dossier_id), status_code=303)
@@ -164,7 +164,7 @@ def record_session(request: Request, session: SessionDep, user: UserDep, dossier
 def print_convocation(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
     """The candidate's convocation, to print and hand over or read out (registrar or the assessor)."""
     if user.role in access.SEE_ALL:
-        dossier = service.get_dossier(session, dossier_id)
+        dossier = service.load_dossier(session, dossier_id)
     else:
         dossier, _ = service.require(session, dossier_id, user=user, purposes=ASSESS)
     paper = paper_code_views.printed(request, FormKind.CONVOCATION, candidate_id=dossier.candidate_id,

@@ -262,7 +262,7 @@ def decision_for_certificate(session: Session, decision_id: int) -> CertificateF
     decision = session.get(JuryDecision, decision_id)
     if decision is None:
         raise DecisionNotFound()
-    dossier = service.get_dossier(session, decision.dossier_id)
+    dossier = service.load_dossier(session, decision.dossier_id)
     candidate = dossiers.candidate_of(session, dossier)
     framework = service.framework(session, dossier)
     order = {unit.id: unit.position for unit in dossiers.framework_units(session, framework.id)}

@@ -19,7 +19,6 @@ from validation.dossiers import service as dossiers
 from validation.dossiers.models import AccessPurpose, Dossier
 from validation.dossiers.status import DossierStatus
 
-S = DossierStatus
 MODERATE = (AccessPurpose.MODERATE,)
 
 
@@ -51,19 +50,19 @@ def reasons(session: Session, dossier: Dossier, found: dict[int, UnitResult], *,
 def finish_assessment(session: Session, dossier_id: int, *, by: User, today: date, settings: Settings) -> Dossier:
     """End the scoring, then route: to moderation when a reason calls for it, else straight to the jury."""
     found = scoring.finish(session, dossier_id, by=by, today=today)
-    dossier = service.get_dossier(session, dossier_id)
+    dossier = service.load_dossier(session, dossier_id)
     why = reasons(session, dossier, found, settings=settings)
     state = service.state(session, dossier_id)
     state.moderation_reasons = why
     session.add(state)
     if not why:
-        dossiers.transition(session, dossier, S.JURY, by=by, detail={"moderation": []})
+        dossiers.transition(session, dossier, DossierStatus.JURY, by=by, detail={"moderation": []})
         return dossier
     session.add(Moderation(dossier_id=dossier_id, round=state.round, reasons=why))
     session.flush()
     moderator = next((a for a in service.active(session, dossier_id, purpose=AccessPurpose.MODERATE)), None)
     if moderator is not None:  # named earlier (a query came back): they take it up again at once
-        dossiers.transition(session, dossier, S.MODERATION, by=by, detail={"moderation": why})
+        dossiers.transition(session, dossier, DossierStatus.MODERATION, by=by, detail={"moderation": why})
     return dossier
 
 
@@ -83,7 +82,7 @@ def decide(session: Session, dossier_id: int, *, outcome: ModerationOutcome, com
            by: User) -> Moderation:
     """The moderator agrees (the dossier goes to the jury) or queries (back to the assessor, with why)."""
     dossier, assignment = service.require(session, dossier_id, user=by, purposes=MODERATE,
-                                          statuses=frozenset({S.MODERATION}))
+                                          statuses=frozenset({DossierStatus.MODERATION}))
     assert assignment.declaration == Declaration.NO_CONFLICT
     row = pending(session, dossier_id)
     if row is None:
@@ -99,9 +98,9 @@ def decide(session: Session, dossier_id: int, *, outcome: ModerationOutcome, com
     audit.record(session, actor=by, action="assessment.moderated", entity_type="dossier", entity_id=dossier_id,
                  detail={"moderation": row.id, "outcome": outcome.value, "units": row.unit_ids})
     if outcome == ModerationOutcome.AGREE:
-        dossiers.transition(session, dossier, S.JURY, by=by, detail={"moderation": row.id})
+        dossiers.transition(session, dossier, DossierStatus.JURY, by=by, detail={"moderation": row.id})
     else:
         # The query text goes to the assessor with the move; the candidate's portal does not show it.
-        dossiers.transition(session, dossier, S.ASSESSMENT_SCHEDULED, by=by, detail={"moderation": row.id})
+        dossiers.transition(session, dossier, DossierStatus.ASSESSMENT_SCHEDULED, by=by, detail={"moderation": row.id})
     return row
 

@@ -81,7 +81,7 @@ def confirm(session: Session, checklist_id: int, *, by: User, today: date) -> Pa
     """A second person confirms the keyed checklist: its verdicts become the criteria's judgements,
     citing the session, and the unit is computed again."""
     row = get(session, checklist_id, user=by)
-    dossier = service.get_dossier(session, row.dossier_id)
+    dossier = service.load_dossier(session, row.dossier_id)
     if refusal := refusal_to_confirm(row, dossier, user=by):
         raise refusal
     saved = scoring.judgements(session, row.dossier_id, unit_id=row.unit_id)

@@ -11,7 +11,7 @@ from validation.dossiers import service as dossiers
 
 def render_pdf(session: Session, decision: JuryDecision) -> bytes:
     """The PV in the current language; it loads nothing from outside (fonts come from fontconfig)."""
-    dossier = service.get_dossier(session, decision.dossier_id)
+    dossier = service.load_dossier(session, decision.dossier_id)
     template = make_templates().env.get_template("assessors/pv_pdf.html")
     html = template.render(decision=decision, dossier=dossier, candidate=dossiers.candidate_of(session, dossier),
                            framework=service.framework(session, dossier), AL=labels, title=pages.title,

@@ -27,9 +27,8 @@ from validation.dossiers.models import AccessPurpose, Dossier, Evidence, Verific
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import FrameworkCriterion, FrameworkUnit
 
-S = DossierStatus
 ASSESS = (AccessPurpose.ASSESS,)
-SCORING = frozenset({S.ASSESSMENT_SCHEDULED})
+SCORING = frozenset({DossierStatus.ASSESSMENT_SCHEDULED})
 DEFAULT_CURRENCY_YEARS = 5
 
 
@@ -257,7 +256,7 @@ def finish(session: Session, dossier_id: int, *, by: User, today: date) -> dict[
     state.finished_at = utcnow()
     session.add(state)
     found = results(session, dossier_id)
-    dossiers.transition(session, dossier, S.ASSESSED, by=by)
+    dossiers.transition(session, dossier, DossierStatus.ASSESSED, by=by)
     audit.record(session, actor=by, action="assessment.finished", entity_type="dossier", entity_id=dossier_id,
                  detail={"competent": sorted(r.unit_id for r in found.values() if r.competent),
                          "not_yet_competent": sorted(r.unit_id for r in found.values() if not r.competent)})

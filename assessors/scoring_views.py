@@ -128,7 +128,7 @@ def key_in_paper(request: Request, session: SessionDep, user: UserDep, dossier_i
 def _paper_page(request: Request, session: Session, checklist_id: int, *, user: User, status_code: int = 200,
                 **extra: Any) -> Response:
     row = paper.get(session, checklist_id, user=user)
-    dossier = service.get_dossier(session, row.dossier_id)
+    dossier = service.load_dossier(session, row.dossier_id)
     unit = next(u for u in service.units(session, dossier) if u.id == row.unit_id)
     return render(request, "assessors/paper.html", status_code=status_code, **pages.dossier_context(
         session, dossier, checklist=row, unit=unit, criteria=scoring.criteria_of(session, unit.id),
@@ -159,7 +159,7 @@ def confirm_paper(request: Request, session: SessionDep, user: UserDep, checklis
 def results_context(session: Session, dossier_id: int, *, user: User) -> dict[str, Any]:
     """Results and traces: for the registrar, and for whoever is assigned (assessor, moderator, jury)."""
     if user.role in access.SEE_ALL:
-        dossier = service.get_dossier(session, dossier_id)
+        dossier = service.load_dossier(session, dossier_id)
     else:
         dossier, _ = service.require(session, dossier_id, user=user, purposes=EVERYONE)
     state = session.get(DossierAssessment, dossier_id)

@@ -41,13 +41,12 @@ from validation.dossiers.models import (
     WorkExperienceCreate,
 )
 from validation.dossiers.seed import sample_jpeg, sample_pdf
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkUnit
 
 FIRST_PHONE = 71000001
 PLACE = "Centre de formation professionnelle de Kayes"
 LOGINS = ("admin", "registrar", "counsellor", "assessor", "assessor2", "candidate")
-P = AccessPurpose
 
 
 @dataclass(frozen=True)
@@ -131,10 +130,10 @@ def _frozen(session: Session, settings: Settings, store: Store, framework: Frame
     candidate = _candidate(session, settings, case, index, people)
     dossier = dossiers.create(session, candidate.id, framework_id=framework.id, unit_ids=None, by=counsellor)
     dossier_id: int = dossier.id
-    dossiers.move(session, dossier_id, S.SUBMITTED, by=counsellor)
-    dossiers.move(session, dossier_id, S.INTAKE_REVIEW, by=registrar)
+    dossiers.move(session, dossier_id, DossierStatus.SUBMITTED, by=counsellor)
+    dossiers.move(session, dossier_id, DossierStatus.INTAKE_REVIEW, by=registrar)
     admissibility.decide(session, dossier_id, decision="admissible", by=registrar)
-    dossiers.move(session, dossier_id, S.PORTFOLIO_IN_PROGRESS, by=counsellor)
+    dossiers.move(session, dossier_id, DossierStatus.PORTFOLIO_IN_PROGRESS, by=counsellor)
     first = dossiers.units(session, dossier_id)[0]
     photo = evidence.add(session, dossier_id, EvidenceCreate(
         kind=EvidenceKind.PHOTO_OF_WORK, description="Sur le chantier", unit_ids=[first.id],
@@ -162,7 +161,7 @@ def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, t
            people: dict[str, User], *, today: date) -> None:
     registrar, assessor, moderator = people["registrar"], people["assessor"], people["assessor2"]
     dossier_id: int = dossier.id
-    _assigned(session, dossier_id, assessor, P.ASSESS, by=registrar, today=today)
+    _assigned(session, dossier_id, assessor, AccessPurpose.ASSESS, by=registrar, today=today)
     for unit in service.to_assess(session, dossier):
         desk.save_plan(session, dossier_id, unit.id, PlanInput(method=Method.PRACTICAL_TASK, scheduled_on=today,
                                                                scheduled_time="09:00", place=PLACE), by=assessor)
@@ -181,14 +180,14 @@ def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, t
         _paper(session, dossier_id, units, sitting=sitting.id, by=assessor)
         return
     moderation.finish_assessment(session, dossier_id, by=assessor, today=today, settings=settings)
-    if dossier.status in (S.ASSESSED, S.MODERATION):
-        _assigned(session, dossier_id, moderator, P.MODERATE, by=registrar, today=today)
+    if dossier.status in (DossierStatus.ASSESSED, DossierStatus.MODERATION):
+        _assigned(session, dossier_id, moderator, AccessPurpose.MODERATE, by=registrar, today=today)
         if target == "moderation":
             return
         moderation.decide(session, dossier_id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],
                           by=moderator)
-    _assigned(session, dossier_id, moderator, P.JURY, by=registrar, today=today)
-    _assigned(session, dossier_id, registrar, P.JURY, by=registrar, today=today, president=True)
+    _assigned(session, dossier_id, moderator, AccessPurpose.JURY, by=registrar, today=today)
+    _assigned(session, dossier_id, registrar, AccessPurpose.JURY, by=registrar, today=today, president=True)
     if target == "jury":
         return
     found = scoring.results(session, dossier_id)

@@ -14,8 +14,6 @@ from validation.dossiers.status import DossierStatus
 from validation.frameworks import equivalence
 from validation.frameworks.models import Framework, FrameworkUnit
 
-S = DossierStatus
-
 
 class WrongStep(Conflict):
     """The dossier is not at the step this action belongs to."""
@@ -24,7 +22,9 @@ class WrongStep(Conflict):
     default_message = N_("Le dossier n'est pas à l'étape qui permet cette action.")
 
 
-def get_dossier(session: Session, dossier_id: int) -> Dossier:
+def load_dossier(session: Session, dossier_id: int) -> Dossier:
+    """The dossier by its id, without asking who may see it: for a caller that has already checked (an
+    assignment, a decision, a judgement); a page asks `validation.dossiers.access.get_dossier` instead."""
     dossier = session.get(Dossier, dossier_id)
     if dossier is None:
         raise DossierNotFound()
@@ -61,7 +61,7 @@ def require(session: Session, dossier_id: int, *, user: User, purposes: tuple[Ac
 
     Anyone else gets "not found", exactly as for a dossier that does not exist.
     """
-    dossier = get_dossier(session, dossier_id)
+    dossier = load_dossier(session, dossier_id)
     found = next((a for a in active(session, dossier_id) if a.user_id == user.id and a.purpose in purposes
                   and a.declaration == Declaration.NO_CONFLICT), None)
     if found is None:

@@ -24,7 +24,7 @@ from benchmarks.scale_rows import Context, Row, birth_date_of, names_of
 from benchmarks.scale_world import Plan
 from certificates import credential, keystore, revocation, seal, status_list
 from certificates.models import Certificate, CertificateStatus, Decision, IssuerKey
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import FrameworkUnit
 
 SIGNED_CREDENTIALS = 100
@@ -35,13 +35,13 @@ PER_STATUS_LIST = status_list.MIN_ENTRIES // 2  # revocation.allocate starts a n
 def jury_votes(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[Row]:
     """Each member's vote per unit (the president alone so far, on dossiers still at the jury)."""
     for one in plans:
-        if not one.reached(S.JURY):
+        if not one.reached(DossierStatus.JURY):
             continue
-        voters = one.jury if one.reached(S.DECIDED) else one.jury[:1]
+        voters = one.jury if one.reached(DossierStatus.DECIDED) else one.jury[:1]
         for user in voters:
             for unit in one.units:
                 yield {"id": next(ids), "dossier_id": one.dossier_id, "round": 1, "user_id": user, "unit_id": unit.id,
-                       "validate_unit": one.competent(unit), "at": one.moment(S.JURY) + timedelta(days=1)}
+                       "validate_unit": one.competent(unit), "at": one.moment(DossierStatus.JURY) + timedelta(days=1)}
 
 
 def _unit_rows(one: Plan, ctx: Context) -> list[dict[str, Any]]:
@@ -58,10 +58,10 @@ def _unit_rows(one: Plan, ctx: Context) -> list[dict[str, Any]]:
 
 def decisions(plans: list[Plan], ctx: Context) -> Iterator[Row]:
     for one in plans:
-        decided = one.at(S.DECIDED)
+        decided = one.at(DossierStatus.DECIDED)
         if decided is None:
             continue
-        declared = (one.moment(S.JURY) + timedelta(hours=5)).isoformat()
+        declared = (one.moment(DossierStatus.JURY) + timedelta(hours=5)).isoformat()
         members = [{"user_id": user, "name": ctx.names[user], "role": Role.ASSESSOR.value,
                     "president": user == one.jury[0], "accredited": True, "declared_at": declared}
                    for user in one.jury]
@@ -72,7 +72,7 @@ def decisions(plans: list[Plan], ctx: Context) -> Iterator[Row]:
 
 def validated_units(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[Row]:
     for one in plans:
-        decided = one.at(S.DECIDED)
+        decided = one.at(DossierStatus.DECIDED)
         if decided is not None:
             for unit in one.units:
                 if one.competent(unit):
@@ -83,12 +83,12 @@ def validated_units(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iter
 
 def gap_plans(plans: list[Plan], ctx: Context) -> Iterator[Row]:
     for one in plans:
-        if one.reached(S.DECIDED) and one.outcome != Outcome.FULL:
+        if one.reached(DossierStatus.DECIDED) and one.outcome != Outcome.FULL:
             missing: list[tuple[FrameworkUnit, dict[str, Any] | None, bool]] = [
                 (unit, ctx.trace(one, unit).trace, False) for unit in one.units if not one.competent(unit)]
             yield {"id": ctx.id("gap_plan", one), "dossier_id": one.dossier_id,
                    "decision_id": ctx.id("jury_decision", one), "items": gaps.build(missing),
-                   "created_at": one.at(S.DECIDED)}
+                   "created_at": one.at(DossierStatus.DECIDED)}
 
 
 # --- certificates ------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ def _certificate(one: Plan, ctx: Context, signer: Signer, *, number: str, correc
                  supersedes: Row | None) -> Row:
     settings, framework = ctx.settings, one.trade.framework
     family, given = names_of(one)
-    issued_at = (one.moment(S.CERTIFIED) + timedelta(days=45 * correction)).replace(microsecond=0)
+    issued_at = (one.moment(DossierStatus.CERTIFIED) + timedelta(days=45 * correction)).replace(microsecond=0)
     chosen = {unit.id for unit in one.units if one.competent(unit)}
     list_id, index = signer.slot()
     row: Row = {
@@ -161,7 +161,7 @@ def _certificate(one: Plan, ctx: Context, signer: Signer, *, number: str, correc
         "units": [{"code": u.code, "title_fr": u.title_fr, "title_en": u.title_en, "validated": u.id in chosen}
                   for u in one.trade.units],
         "decision": Decision(one.outcome.value),  # type: ignore[union-attr]
-        "decision_date": one.moment(S.DECIDED).date(),
+        "decision_date": one.moment(DossierStatus.DECIDED).date(),
         "issued_on": issued_at.date(), "issued_at": issued_at, "evidence_kinds": ["photo_of_work"],
         "assessment_methods": ["direct_observation"], "kid": signer.key.kid, "status_list_id": list_id,
         "status_index": index, "supersedes_id": supersedes["id"] if supersedes else None,

@@ -28,7 +28,7 @@ from validation.dossiers.models import (
     Sex,
     Verification,
 )
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import FrameworkUnit
 
 Row = dict[str, Any]
@@ -158,30 +158,32 @@ def dossier_units(plans: list[Plan], ctx: Context) -> Iterator[Row]:
             yield {"dossier_id": one.dossier_id, "unit_id": unit.id}
 
 
-def _actor(one: Plan, step: S, previous: S | None, ctx: Context) -> tuple[int, str]:
+def _actor(one: Plan, step: DossierStatus, previous: DossierStatus | None, ctx: Context) -> tuple[int, str]:
     """Who makes each move, as the table of moves (validation/dossiers/status.py) allows it."""
-    if step in (S.DRAFT, S.SUBMITTED, S.PORTFOLIO_IN_PROGRESS, S.PORTFOLIO_SUBMITTED):
+    if step in (DossierStatus.DRAFT, DossierStatus.SUBMITTED, DossierStatus.PORTFOLIO_IN_PROGRESS,
+                DossierStatus.PORTFOLIO_SUBMITTED):
         return one.counsellor_id, Role.COUNSELLOR.value
-    if step in (S.DESK_REVIEW, S.ASSESSMENT_SCHEDULED, S.ASSESSED) or (step == S.JURY and previous == S.ASSESSED):
+    if step in (DossierStatus.DESK_REVIEW, DossierStatus.ASSESSMENT_SCHEDULED,
+                DossierStatus.ASSESSED) or (step == DossierStatus.JURY and previous == DossierStatus.ASSESSED):
         return one.assessor_id, Role.ASSESSOR.value
-    if step == S.JURY:
+    if step == DossierStatus.JURY:
         return one.moderator_id, Role.ASSESSOR.value
-    if step == S.DECIDED:
+    if step == DossierStatus.DECIDED:
         return one.jury[0], Role.ASSESSOR.value
     return ctx.staff.registrar, Role.REGISTRAR.value
 
 
 def status_changes(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[Row]:
     for one in plans:
-        previous: S | None = None
+        previous: DossierStatus | None = None
         for step, moment in one.path:
             actor, kind = _actor(one, step, previous, ctx)
             detail: dict[str, Any] = {}
-            if step == S.PORTFOLIO_SUBMITTED:
+            if step == DossierStatus.PORTFOLIO_SUBMITTED:
                 detail = {"manifest_sha256": _manifest(one, ctx)[1]}
-            elif step == S.DECIDED:
+            elif step == DossierStatus.DECIDED:
                 detail = {"decision": ctx.id("jury_decision", one), "outcome": one.outcome.value}  # type: ignore[union-attr]
-            elif step == S.CERTIFIED:
+            elif step == DossierStatus.CERTIFIED:
                 detail = {"certificate": one.numbers[0]}
             yield {"id": next(ids), "dossier_id": one.dossier_id, "from_status": previous, "to_status": step,
                    "actor_id": actor, "actor_kind": kind, "at": moment, "detail": detail}
@@ -191,9 +193,9 @@ def status_changes(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Itera
 def evidence(plans: list[Plan], ctx: Context) -> Iterator[Row]:
     """One photo of the work abroad per portfolio, verified by the counsellor (the bytes are shared)."""
     for one in plans:
-        if one.reached(S.PORTFOLIO_SUBMITTED):
+        if one.reached(DossierStatus.PORTFOLIO_SUBMITTED):
             country = ABROAD[one.index % len(ABROAD)][0]
-            uploaded = one.at(S.PORTFOLIO_IN_PROGRESS)
+            uploaded = one.at(DossierStatus.PORTFOLIO_IN_PROGRESS)
             yield {"id": ctx.id("evidence", one), "dossier_id": one.dossier_id, "sha256": ctx.evidence_sha256,
                    "kind": EvidenceKind.PHOTO_OF_WORK, "description": "Photo du chantier", "original_name":
                    "chantier.png", "date_from": one.work[0], "date_to": one.work[1], "country": country,
@@ -204,20 +206,20 @@ def evidence(plans: list[Plan], ctx: Context) -> Iterator[Row]:
 
 def evidence_links(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[Row]:
     for one in plans:
-        if one.reached(S.PORTFOLIO_SUBMITTED):
+        if one.reached(DossierStatus.PORTFOLIO_SUBMITTED):
             for unit in one.units:
                 yield {"id": next(ids), "evidence_id": ctx.id("evidence", one), "unit_id": unit.id}
 
 
 def _manifest(one: Plan, ctx: Context) -> tuple[dict[str, Any], str]:
-    moment = one.at(S.PORTFOLIO_SUBMITTED)
+    moment = one.at(DossierStatus.PORTFOLIO_SUBMITTED)
     document = {
         "format": portfolio.MANIFEST_FORMAT, "dossier": one.dossier_id,
         "framework": {"code": one.trade.framework.code, "version": one.trade.framework.version},
         "units": [unit.code for unit in one.units],
         "evidence": [{"id": ctx.id("evidence", one), "sha256": ctx.evidence_sha256, "size": ctx.evidence_size,
                       "media_type": "image/png", "kind": EvidenceKind.PHOTO_OF_WORK.value,
-                      "uploaded_at": one.moment(S.PORTFOLIO_IN_PROGRESS).isoformat(),
+                      "uploaded_at": one.moment(DossierStatus.PORTFOLIO_IN_PROGRESS).isoformat(),
                       "units": sorted(unit.code for unit in one.units), "criteria": []}],
         "submitted_at": moment.isoformat() if moment else None,
     }
@@ -226,10 +228,10 @@ def _manifest(one: Plan, ctx: Context) -> tuple[dict[str, Any], str]:
 
 def snapshots(plans: list[Plan], ctx: Context) -> Iterator[Row]:
     for one in plans:
-        if one.reached(S.PORTFOLIO_SUBMITTED):
+        if one.reached(DossierStatus.PORTFOLIO_SUBMITTED):
             document, digest = _manifest(one, ctx)
             yield {"id": ctx.id("portfolio_snapshot", one), "dossier_id": one.dossier_id,
-                   "created_at": one.at(S.PORTFOLIO_SUBMITTED), "created_by_id": one.counsellor_id,
+                   "created_at": one.at(DossierStatus.PORTFOLIO_SUBMITTED), "created_by_id": one.counsellor_id,
                    "manifest": document, "manifest_sha256": digest}
 
 
@@ -238,26 +240,26 @@ def snapshots(plans: list[Plan], ctx: Context) -> Iterator[Row]:
 
 def assessments(plans: list[Plan], ctx: Context) -> Iterator[Row]:
     for one in plans:
-        if one.reached(S.DESK_REVIEW):
-            yield {"dossier_id": one.dossier_id, "round": 1, "finished_at": one.at(S.ASSESSED),
-                   "moderation_reasons": one.moderation_reasons if one.reached(S.ASSESSED) else []}
+        if one.reached(DossierStatus.DESK_REVIEW):
+            yield {"dossier_id": one.dossier_id, "round": 1, "finished_at": one.at(DossierStatus.ASSESSED),
+                   "moderation_reasons": one.moderation_reasons if one.reached(DossierStatus.ASSESSED) else []}
 
 
 def _assignments(one: Plan) -> Iterator[tuple[AccessPurpose, int, bool, datetime, datetime | None, bool]]:
     """(purpose, user, president, assigned at, ended at, declared) of each assignment the dossier has had."""
-    if not one.reached(S.DESK_REVIEW):
+    if not one.reached(DossierStatus.DESK_REVIEW):
         return
-    after_assessment = one.at(S.JURY)
-    yield (AccessPurpose.ASSESS, one.assessor_id, False, one.moment(S.PORTFOLIO_SUBMITTED), after_assessment,
-           one.status != S.DESK_REVIEW or one.index % 5 != 0)
-    moderated = one.at(S.MODERATION)
+    after_assessment = one.at(DossierStatus.JURY)
+    yield (AccessPurpose.ASSESS, one.assessor_id, False, one.moment(DossierStatus.PORTFOLIO_SUBMITTED),
+           after_assessment, one.status != DossierStatus.DESK_REVIEW or one.index % 5 != 0)
+    moderated = one.at(DossierStatus.MODERATION)
     if moderated:
-        yield (AccessPurpose.MODERATE, one.moderator_id, False, moderated, one.at(S.JURY),
-               one.status != S.MODERATION or one.index % 3 != 0)
+        yield (AccessPurpose.MODERATE, one.moderator_id, False, moderated, one.at(DossierStatus.JURY),
+               one.status != DossierStatus.MODERATION or one.index % 3 != 0)
     if after_assessment:
         for president, member in ((True, one.jury[0]), (False, one.jury[1])):
-            yield (AccessPurpose.JURY, member, president, after_assessment, one.at(S.DECIDED),
-                   one.status != S.JURY or president)
+            yield (AccessPurpose.JURY, member, president, after_assessment, one.at(DossierStatus.DECIDED),
+                   one.status != DossierStatus.JURY or president)
 
 
 def assignments(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[Row]:
@@ -281,8 +283,8 @@ def grants(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[Row]
 def sittings(plans: list[Plan], ctx: Context) -> Iterator[Row]:
     """The observation session with the candidate, identity checked: the direct evidence of the criteria."""
     for one in plans:
-        if one.reached(S.ASSESSMENT_SCHEDULED):
-            held = one.moment(S.ASSESSMENT_SCHEDULED)
+        if one.reached(DossierStatus.ASSESSMENT_SCHEDULED):
+            held = one.moment(DossierStatus.ASSESSMENT_SCHEDULED)
             yield {"id": ctx.id("assessment_session", one), "dossier_id": one.dossier_id, "round": 1,
                    "method": Method.OBSERVATION, "unit_ids": [unit.id for unit in one.units],
                    "held_on": held.date(), "place": PLACE, "present_ids": [one.assessor_id],
@@ -291,16 +293,16 @@ def sittings(plans: list[Plan], ctx: Context) -> Iterator[Row]:
 
 def _judged(one: Plan) -> Iterator[tuple[FrameworkUnit, Any, int]]:
     """(unit, criterion, position) of every criterion judged so far: half of them while still scheduled."""
-    if not one.reached(S.ASSESSMENT_SCHEDULED):
+    if not one.reached(DossierStatus.ASSESSMENT_SCHEDULED):
         return
     every = [(unit, criterion, position) for unit in one.units
              for position, criterion in enumerate(one.trade.criteria[unit.id])]  # type: ignore[index]
-    yield from every if one.reached(S.ASSESSED) else every[:len(every) // 2]
+    yield from every if one.reached(DossierStatus.ASSESSED) else every[:len(every) // 2]
 
 
 def judgements(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[Row]:
     for one in plans:
-        saved = one.at(S.ASSESSED) or one.at(S.ASSESSMENT_SCHEDULED)
+        saved = one.at(DossierStatus.ASSESSED) or one.at(DossierStatus.ASSESSMENT_SCHEDULED)
         for unit, criterion, position in _judged(one):
             verdict = Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET  # type: ignore[arg-type]
             yield {"id": next(ids), "dossier_id": one.dossier_id, "round": 1, "unit_id": unit.id,
@@ -313,7 +315,7 @@ def _judge_unit(ctx: Context, one: Plan, unit: FrameworkUnit) -> rules.UnitResul
     """The unit's result and trace from assessors/rules.py, with the sources the judgements cite."""
     sources = (rules.Source(f"evidence:{ctx.id('evidence', one)}", EvidenceKind.PHOTO_OF_WORK.value, one.work[1]),
                rules.Source(f"session:{ctx.id('assessment_session', one)}", Method.OBSERVATION.value,
-                            one.moment(S.ASSESSMENT_SCHEDULED).date()))
+                            one.moment(DossierStatus.ASSESSMENT_SCHEDULED).date()))
     judged = [rules.Judgement(c.code, c.critical,
                               Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET,  # type: ignore[arg-type]
                               sources)
@@ -326,19 +328,20 @@ def _judge_unit(ctx: Context, one: Plan, unit: FrameworkUnit) -> rules.UnitResul
 
 def unit_results(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[Row]:
     for one in plans:
-        if one.reached(S.ASSESSED):
+        if one.reached(DossierStatus.ASSESSED):
             for unit in one.units:
                 found = ctx.trace(one, unit)
                 yield {"id": next(ids), "dossier_id": one.dossier_id, "round": 1, "unit_id": unit.id,
-                       "competent": found.competent, "trace": found.trace, "computed_at": one.at(S.ASSESSED)}
+                       "competent": found.competent, "trace": found.trace,
+                       "computed_at": one.at(DossierStatus.ASSESSED)}
 
 
 def moderations(plans: list[Plan], ctx: Context) -> Iterator[Row]:
     for one in plans:
-        if one.reached(S.ASSESSED) and one.moderation_reasons:
-            done = one.at(S.JURY)
+        if one.reached(DossierStatus.ASSESSED) and one.moderation_reasons:
+            done = one.at(DossierStatus.JURY)
             yield {"id": ctx.id("moderation", one), "dossier_id": one.dossier_id, "round": 1,
                    "reasons": one.moderation_reasons,
-                   "moderator_id": one.moderator_id if one.reached(S.MODERATION) else None,
-                   "outcome": ModerationOutcome.AGREE if done else None, "created_at": one.at(S.ASSESSED),
+                   "moderator_id": one.moderator_id if one.reached(DossierStatus.MODERATION) else None,
+                   "outcome": ModerationOutcome.AGREE if done else None, "created_at": one.at(DossierStatus.ASSESSED),
                    "decided_at": done}

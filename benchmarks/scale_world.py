@@ -18,17 +18,21 @@ from itertools import combinations
 from acquis.config import Settings
 from assessors import moderation, rules
 from certificates import numbers
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkUnit
 
 CRITERIA_PER_DOSSIER = 10
 # Where the dossiers stand (shares of N; certified takes what is left).
-MIX = ((S.PORTFOLIO_SUBMITTED, 0.01), (S.DESK_REVIEW, 0.02), (S.ASSESSMENT_SCHEDULED, 0.03), (S.ASSESSED, 0.01),
-       (S.MODERATION, 0.01), (S.JURY, 0.01), (S.DECIDED, 0.01), (S.GAP_PLAN, 0.02))
+MIX = ((DossierStatus.PORTFOLIO_SUBMITTED, 0.01), (DossierStatus.DESK_REVIEW, 0.02),
+       (DossierStatus.ASSESSMENT_SCHEDULED, 0.03), (DossierStatus.ASSESSED, 0.01),
+       (DossierStatus.MODERATION, 0.01), (DossierStatus.JURY, 0.01), (DossierStatus.DECIDED,
+                                                                      0.01), (DossierStatus.GAP_PLAN, 0.02))
 UNIT_NOT_YET_COMPETENT = 0.1  # share of assessed units with a criterion not yet met
 REVOKED = 0.005
-BEFORE_ASSESSMENT = (S.DRAFT, S.SUBMITTED, S.INTAKE_REVIEW, S.ADMISSIBLE, S.PORTFOLIO_IN_PROGRESS,
-                     S.PORTFOLIO_SUBMITTED, S.DESK_REVIEW, S.ASSESSMENT_SCHEDULED, S.ASSESSED)
+BEFORE_ASSESSMENT = (DossierStatus.DRAFT, DossierStatus.SUBMITTED, DossierStatus.INTAKE_REVIEW,
+                     DossierStatus.ADMISSIBLE, DossierStatus.PORTFOLIO_IN_PROGRESS,
+                     DossierStatus.PORTFOLIO_SUBMITTED, DossierStatus.DESK_REVIEW, DossierStatus.ASSESSMENT_SCHEDULED,
+                     DossierStatus.ASSESSED)
 YEARS_OF_HISTORY = 5
 
 
@@ -72,8 +76,8 @@ class Plan:
     user_id: int
     trade: Trade
     units: tuple[FrameworkUnit, ...]
-    status: S
-    path: list[tuple[S, datetime]]
+    status: DossierStatus
+    path: list[tuple[DossierStatus, datetime]]
     counsellor_id: int
     assessor_id: int
     moderator_id: int
@@ -85,16 +89,16 @@ class Plan:
     numbers: list[str] = field(default_factory=list)  # certificate numbers: the first issue, then its correction
     revoked: bool = False
 
-    def at(self, status: S) -> datetime | None:
+    def at(self, status: DossierStatus) -> datetime | None:
         return next((moment for step, moment in self.path if step == status), None)
 
-    def moment(self, status: S) -> datetime:
+    def moment(self, status: DossierStatus) -> datetime:
         """When the dossier made this move (it did make it)."""
         found = self.at(status)
         assert found is not None, status
         return found
 
-    def reached(self, status: S) -> bool:
+    def reached(self, status: DossierStatus) -> bool:
         return self.at(status) is not None
 
     @property
@@ -103,19 +107,19 @@ class Plan:
 
     @property
     def assessed_on(self) -> date:
-        moment = self.at(S.ASSESSED) or self.path[-1][1]
+        moment = self.at(DossierStatus.ASSESSED) or self.path[-1][1]
         return moment.date()
 
     def competent(self, unit: FrameworkUnit) -> bool:
         return unit.id not in self.failing
 
 
-def statuses(n: int, rng: random.Random) -> list[S]:
+def statuses(n: int, rng: random.Random) -> list[DossierStatus]:
     """Each dossier's state, shuffled, in the shares of MIX."""
-    chosen: list[S] = []
+    chosen: list[DossierStatus] = []
     for status, share in MIX:
         chosen += [status] * round(n * share)
-    chosen += [S.CERTIFIED] * (n - len(chosen))
+    chosen += [DossierStatus.CERTIFIED] * (n - len(chosen))
     rng.shuffle(chosen)
     return chosen
 
@@ -149,9 +153,9 @@ def _judge(one: Plan, rng: random.Random) -> None:
     """Which units stop on a criterion: all of them for a dossier decided without any unit."""
     for unit in one.units:
         criteria = one.trade.criteria[unit.id]  # type: ignore[index]
-        if one.status == S.GAP_PLAN or rng.random() < UNIT_NOT_YET_COMPETENT:
+        if one.status == DossierStatus.GAP_PLAN or rng.random() < UNIT_NOT_YET_COMPETENT:
             one.failing[unit.id] = rng.randrange(len(criteria))  # type: ignore[index]
-    if one.status in (S.CERTIFIED, S.DECIDED) and len(one.failing) == len(one.units):
+    if one.status in (DossierStatus.CERTIFIED, DossierStatus.DECIDED) and len(one.failing) == len(one.units):
         one.failing.pop(one.units[0].id)  # type: ignore[arg-type]  # a certificate validates at least one unit
     validated = {unit.code for unit in one.units if one.competent(unit)}
     everything = [rules.UnitInQualification(unit.code, unit.mandatory) for unit in one.trade.units]
@@ -165,16 +169,17 @@ def _moderation_reasons(one: Plan, settings: Settings) -> list[str]:
                                     sampled=moderation.sampled(settings, one.dossier_id, 1))
 
 
-def _path(one: Plan, now: datetime, rng: random.Random) -> list[tuple[S, datetime]]:
+def _path(one: Plan, now: datetime, rng: random.Random) -> list[tuple[DossierStatus, datetime]]:
     """The moves from draft to the dossier's state, days apart; open dossiers moved lately."""
-    after = [S.MODERATION, S.JURY] if one.moderation_reasons else [S.JURY]
-    steps = [*BEFORE_ASSESSMENT, *after, S.DECIDED, S.GAP_PLAN if one.status == S.GAP_PLAN else S.CERTIFIED]
-    if one.status == S.MODERATION and not one.moderation_reasons:
-        one.status = S.JURY  # nothing to moderate: this one went straight to the jury
+    after = [DossierStatus.MODERATION, DossierStatus.JURY] if one.moderation_reasons else [DossierStatus.JURY]
+    steps = [*BEFORE_ASSESSMENT, *after, DossierStatus.DECIDED,
+             DossierStatus.GAP_PLAN if one.status == DossierStatus.GAP_PLAN else DossierStatus.CERTIFIED]
+    if one.status == DossierStatus.MODERATION and not one.moderation_reasons:
+        one.status = DossierStatus.JURY  # nothing to moderate: this one went straight to the jury
     steps = steps[:steps.index(one.status) + 1]
     gaps = [timedelta(days=rng.uniform(1, 15), seconds=rng.randrange(86400)) for _ in steps[1:]]
     total = sum(gaps, timedelta())
-    recent = one.status not in (S.CERTIFIED, S.GAP_PLAN)
+    recent = one.status not in (DossierStatus.CERTIFIED, DossierStatus.GAP_PLAN)
     room = timedelta(days=60) if recent else timedelta(days=365 * YEARS_OF_HISTORY) - total
     moment = now - total - timedelta(seconds=rng.uniform(0, room.total_seconds()))
     path = [(steps[0], moment)]
@@ -186,7 +191,7 @@ def _path(one: Plan, now: datetime, rng: random.Random) -> list[tuple[S, datetim
 
 def _certify(plans: list[Plan], n: int, settings: Settings, rng: random.Random) -> None:
     """One certificate per certified dossier, and corrections until there are n certificates."""
-    certified = [one for one in plans if one.status == S.CERTIFIED]
+    certified = [one for one in plans if one.status == DossierStatus.CERTIFIED]
     corrected = {one.index for one in rng.sample(certified, min(len(certified), max(0, n - len(certified))))}
     taken: set[str] = set()
     for one in certified:

@@ -21,9 +21,6 @@ from validation.dossiers.models import AccessPurpose, Candidate, Dossier, Eviden
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework
 
-S = DossierStatus
-P = AccessPurpose
-
 
 def today() -> date:
     return date.today()
@@ -67,10 +64,10 @@ def frozen_dossier(session: Session, settings: Settings, framework: Framework, *
 def freeze(session: Session, settings: Settings, dossier: Dossier, *, counsellor: User, registrar: User) -> int:
     """A draft dossier submitted, admitted, given one photo linked to its first unit, its portfolio frozen;
     returns the photo's id."""
-    service.move(session, dossier.id, S.SUBMITTED, by=counsellor)
-    service.move(session, dossier.id, S.INTAKE_REVIEW, by=registrar)
+    service.move(session, dossier.id, DossierStatus.SUBMITTED, by=counsellor)
+    service.move(session, dossier.id, DossierStatus.INTAKE_REVIEW, by=registrar)
     admissibility.decide(session, dossier.id, decision="admissible", by=registrar)
-    service.move(session, dossier.id, S.PORTFOLIO_IN_PROGRESS, by=counsellor)
+    service.move(session, dossier.id, DossierStatus.PORTFOLIO_IN_PROGRESS, by=counsellor)
     first = service.units(session, dossier.id)[0]
     received = evidence.add(session, dossier.id, EvidenceCreate(
         kind=EvidenceKind.PHOTO_OF_WORK, description="Casque et gants sur le chantier", unit_ids=[first.id],
@@ -109,7 +106,7 @@ def assigned(session: Session, c: Cast, user: User, purpose: AccessPurpose, *, p
 def scheduled(session: Session, c: Cast) -> int:
     """Assessor assigned and declared, every unit planned as a practical task, one session held
     (identity checked) for every unit; returns the session id."""
-    assigned(session, c, c.assessor, P.ASSESS)
+    assigned(session, c, c.assessor, AccessPurpose.ASSESS)
     for unit in service.units(session, c.dossier.id):
         desk.save_plan(session, c.dossier.id, unit.id, PlanInput(
             method=Method.PRACTICAL_TASK, scheduled_on=today(), place="Centre de Kayes"), by=c.assessor)
@@ -143,8 +140,9 @@ def to_jury(session: Session, settings: Settings, c: Cast, **scores: object) -> 
     score_all(session, c, sitting, **scores)  # type: ignore[arg-type]
     moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)
     session.commit()
-    if session.get(Dossier, c.dossier.id).status == S.ASSESSED:  # type: ignore[union-attr]  # chosen for moderation
-        assigned(session, c, c.moderator, P.MODERATE)
+    # type: ignore[union-attr]  # chosen for moderation
+    if session.get(Dossier, c.dossier.id).status == DossierStatus.ASSESSED:
+        assigned(session, c, c.moderator, AccessPurpose.MODERATE)
         moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],
                           by=c.moderator)
         session.commit()
@@ -153,8 +151,8 @@ def to_jury(session: Session, settings: Settings, c: Cast, **scores: object) -> 
 def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> int:
     """A jury of the moderator and the registrar (president) validates every competent unit."""
     to_jury(session, settings, c, **scores)
-    assigned(session, c, c.moderator, P.JURY)
-    assigned(session, c, c.registrar, P.JURY, president=True)
+    assigned(session, c, c.moderator, AccessPurpose.JURY)
+    assigned(session, c, c.registrar, AccessPurpose.JURY, president=True)
     found = scoring.results(session, c.dossier.id)
     # Units carried from an earlier decision are not voted on again.
     choices = {unit_id: result.competent for unit_id, result in found.items() if not result.carried}

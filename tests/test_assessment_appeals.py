@@ -10,17 +10,19 @@ from acquis.auth.models import Role
 from acquis.config import Settings
 from assessors import appeals, assignment, desk, jury, scoring, service
 from assessors.models import AppealOutcome, ValidatedUnit
-from tests.assessors_support import P, S, assigned, cast, decided, to_jury, today
+from tests.assessors_support import assigned, cast, decided, to_jury, today
 from tests.support import UserFactory, log_in, post_form
 from validation.dossiers import portfolio
 from validation.dossiers import service as dossiers
+from validation.dossiers.models import AccessPurpose
+from validation.dossiers.status import DossierStatus
 
 
 def test_the_assessor_flags_units_and_the_candidate_reads_why_per_unit(
         client: TestClient, session: Session, settings: Settings, users: UserFactory) -> None:
     account = users(Role.CANDIDATE, login="candidate")
     c = cast(session, settings, users, account=account)
-    assigned(session, c, c.assessor, P.ASSESS)
+    assigned(session, c, c.assessor, AccessPurpose.ASSESS)
     units = service.units(session, c.dossier)
     log_in(client, "assessor")
     page = f"/assessments/{c.dossier.id}/portfolio"
@@ -36,7 +38,7 @@ def test_the_assessor_flags_units_and_the_candidate_reads_why_per_unit(
 
     # The candidate adds evidence and submits again; the same assessor takes the dossier up again.
     session.expire_all()
-    dossiers.move(session, c.dossier.id, S.PORTFOLIO_IN_PROGRESS, by=c.counsellor)
+    dossiers.move(session, c.dossier.id, DossierStatus.PORTFOLIO_IN_PROGRESS, by=c.counsellor)
     portfolio.submit(session, c.dossier.id, by=c.counsellor)
     session.commit()
     desk.start_review(session, c.dossier.id, by=c.assessor)
@@ -47,8 +49,8 @@ def test_the_assessor_flags_units_and_the_candidate_reads_why_per_unit(
 def test_on_a_tie_the_presidents_vote_decides(session: Session, settings: Settings, users: UserFactory) -> None:
     c = cast(session, settings, users)
     to_jury(session, settings, c)
-    assigned(session, c, c.moderator, P.JURY)
-    assigned(session, c, c.registrar, P.JURY, president=True)
+    assigned(session, c, c.moderator, AccessPurpose.JURY)
+    assigned(session, c, c.registrar, AccessPurpose.JURY, president=True)
     found = scoring.results(session, c.dossier.id)
     first = service.units(session, c.dossier)[0].id
     yes = {unit_id: True for unit_id in found}
@@ -66,7 +68,7 @@ def test_a_unit_not_competent_cannot_be_voted_valid(session: Session, settings: 
                                                    users: UserFactory) -> None:
     c = cast(session, settings, users)
     to_jury(session, settings, c, photo_only="MAC-U1-E1-C1")
-    assigned(session, c, c.registrar, P.JURY, president=True)
+    assigned(session, c, c.registrar, AccessPurpose.JURY, president=True)
     with pytest.raises(jury.UnitNotCompetent):
         jury.vote(session, c.dossier.id, choices={u.id: True for u in service.units(session, c.dossier)},
                   by=c.registrar)
@@ -93,12 +95,12 @@ def test_an_upheld_appeal_starts_a_new_assessment_by_a_different_assessor_and_ke
     appeals.decide(session, appeal.id, outcome=AppealOutcome.UPHELD, reason="Revoir le bloc 1.", by=officer)
     session.commit()
     session.refresh(c.dossier)
-    assert c.dossier.status == S.DESK_REVIEW and service.round_of(session, c.dossier.id) == 2
+    assert c.dossier.status == DossierStatus.DESK_REVIEW and service.round_of(session, c.dossier.id) == 2
     assert jury.latest(session, c.dossier.id) is None
     kept = session.exec(select(ValidatedUnit).where(ValidatedUnit.candidate_id == c.dossier.candidate_id)).all()
     assert len(kept) == 4
     assert [u.code for u in service.to_assess(session, c.dossier)] == ["MAC-U1"]
-    suggested = {s.user.login for s in assignment.suggestions(session, c.dossier, P.ASSESS, today=today())}
+    suggested = {s.user.login for s in assignment.suggestions(session, c.dossier, AccessPurpose.ASSESS, today=today())}
     assert "assessor" not in suggested and "assessor2" in suggested
     log_in(client, "assessor")
     assert client.get(f"/assessments/{c.dossier.id}").status_code == 404
@@ -116,4 +118,4 @@ def test_the_appeal_window_closes_after_the_set_days(session: Session, settings:
     appeals.close_window(session, c.dossier.id, by=c.registrar, settings=settings, today=late)
     session.commit()
     session.refresh(c.dossier)
-    assert c.dossier.status == S.GAP_PLAN
+    assert c.dossier.status == DossierStatus.GAP_PLAN

@@ -8,11 +8,12 @@ from acquis.audit import AuditEvent
 from acquis.config import Settings
 from assessors import jury, scoring, service
 from assessors.models import GapPlan, ValidatedUnit
-from tests.assessors_support import S, cast, decided, scheduled, score_all
+from tests.assessors_support import cast, decided, scheduled, score_all
 from tests.support import UserFactory
 from validation.dossiers import access
 from validation.dossiers.access import DossierNotFound
 from validation.dossiers.models import DossierUnit
+from validation.dossiers.status import DossierStatus
 
 
 def test_a_critical_criterion_met_only_on_a_photo_leaves_its_unit_not_competent_and_the_jury_decides_partial(
@@ -32,7 +33,7 @@ def test_a_critical_criterion_met_only_on_a_photo_leaves_its_unit_not_competent_
     assert facts.validated_unit_ids == tuple(units[code].id for code in ("MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"))
     assert facts.holder_name == "Seydou KONATÉ" and facts.framework_code == "DEMO-MAC-01"
     assert facts.assessment_methods == ("practical_task",)
-    assert session.get(type(c.dossier), c.dossier.id).status == S.DECIDED  # type: ignore[union-attr]
+    assert session.get(type(c.dossier), c.dossier.id).status == DossierStatus.DECIDED  # type: ignore[union-attr]
 
     kept = session.exec(select(ValidatedUnit).where(ValidatedUnit.candidate_id == c.dossier.candidate_id)).all()
     assert sorted(v.unit_code for v in kept) == ["MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"]
@@ -70,7 +71,8 @@ def test_a_later_dossier_for_the_same_framework_starts_with_the_validated_units(
     decided(session, settings, c, photo_only="MAC-U1-E1-C1")
     held = service.carried(session, c.dossier)
     assert held == {}, "the dossier's own decision is not carried into itself"
-    other = type(c.dossier)(candidate_id=c.dossier.candidate_id, framework_id=c.framework.id, status=S.DRAFT)
+    other = type(c.dossier)(candidate_id=c.dossier.candidate_id, framework_id=c.framework.id,
+                            status=DossierStatus.DRAFT)
     session.add(other)
     session.flush()
     session.add_all(DossierUnit(dossier_id=other.id, unit_id=u.id) for u in service.units(session, c.dossier))

@@ -17,7 +17,7 @@ from tests.dossiers_support import publish_framework
 from tests.support import UserFactory, log_in
 from validation.dossiers import seed as dossier_seed
 from validation.dossiers.models import Candidate
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 
 
 def test_demo_seeds_every_assessment_state_once(app: FastAPI, client: TestClient, session: Session,
@@ -33,8 +33,9 @@ def test_demo_seeds_every_assessment_state_once(app: FastAPI, client: TestClient
     session.commit()
     assert assessor_seed.seed_demo(session, settings, store=app.state.store) == []
 
-    assert [d.status for d in seeded] == [S.ASSESSMENT_SCHEDULED, S.MODERATION, S.JURY, S.DECIDED, S.DECIDED,
-                                          S.DECIDED]
+    assert [d.status for d in seeded] == [DossierStatus.ASSESSMENT_SCHEDULED, DossierStatus.MODERATION,
+                                          DossierStatus.JURY, DossierStatus.DECIDED, DossierStatus.DECIDED,
+                                          DossierStatus.DECIDED]
     outcomes = [jury.latest(session, d.id).outcome.value for d in seeded[3:]]  # type: ignore[union-attr]
     assert outcomes == ["full", "partial", "none"]
     for login in ("assessor", "assessor2"):

@@ -11,11 +11,12 @@ from acquis.audit import AuditEvent
 from acquis.auth.models import Role
 from acquis.config import Settings
 from assessors import assignment, moderation, registry
-from tests.assessors_support import P, accredit, cast, scheduled, today
+from tests.assessors_support import accredit, cast, scheduled, today
 from tests.dossiers_support import publish_framework
 from tests.support import UserFactory, log_in, post_form
 from validation.dossiers import access
 from validation.dossiers.access import CounsellorCannotJudge
+from validation.dossiers.models import AccessPurpose
 
 
 def test_the_admin_accredits_an_assessor_for_a_framework_between_two_dates(
@@ -49,22 +50,22 @@ def test_an_expired_accreditation_cannot_be_assigned(session: Session, settings:
     late = users(Role.ASSESSOR, login="assessor3", name="Awa Diallo")
     accredit(session, late, c.framework.code, by=c.admin, start=today() - timedelta(days=800),
              until=today() - timedelta(days=1))
-    suggested = {s.user.login for s in assignment.suggestions(session, c.dossier, P.ASSESS, today=today())}
+    suggested = {s.user.login for s in assignment.suggestions(session, c.dossier, AccessPurpose.ASSESS, today=today())}
     assert suggested == {"assessor", "assessor2"}
     with pytest.raises(registry.NotAccredited):
-        assignment.assign(session, c.dossier.id, user_id=late.id, purpose=P.ASSESS, by=c.registrar,
+        assignment.assign(session, c.dossier.id, user_id=late.id, purpose=AccessPurpose.ASSESS, by=c.registrar,
                           today=today())
 
 
 def test_the_counsellor_of_a_dossier_can_never_assess_moderate_or_judge_it(
         session: Session, settings: Settings, users: UserFactory) -> None:
     c = cast(session, settings, users)
-    for purpose in (P.ASSESS, P.JURY):
+    for purpose in (AccessPurpose.ASSESS, AccessPurpose.JURY):
         with pytest.raises(CounsellorCannotJudge):
             assignment.assign(session, c.dossier.id, user_id=c.counsellor.id, purpose=purpose,
                               by=c.registrar, today=today())
     with pytest.raises(CounsellorCannotJudge):
-        access.grant(session, c.dossier.id, user_id=c.counsellor.id, purpose=P.MODERATE, by=c.registrar)
+        access.grant(session, c.dossier.id, user_id=c.counsellor.id, purpose=AccessPurpose.MODERATE, by=c.registrar)
 
 
 def test_an_assessor_sees_only_assigned_dossiers_and_evidence_and_denials_are_audited(

@@ -10,8 +10,10 @@ from acquis.audit import AuditEvent
 from acquis.auth.models import Role
 from acquis.config import Settings
 from assessors import assignment, moderation, scoring, service
-from tests.assessors_support import P, S, accredit, assigned, cast, decided, scheduled, score_all, to_jury, today
+from tests.assessors_support import accredit, assigned, cast, decided, scheduled, score_all, to_jury, today
 from tests.support import UserFactory, log_in, post_form
+from validation.dossiers.models import AccessPurpose
+from validation.dossiers.status import DossierStatus
 
 
 def test_the_registrar_assigns_a_suggested_assessor_who_sees_the_dossier_only_after_declaring(
@@ -46,7 +48,7 @@ def test_the_registrar_assigns_a_suggested_assessor_who_sees_the_dossier_only_af
 def test_a_declared_conflict_ends_the_assignment_and_the_registrar_reads_why(
         client: TestClient, session: Session, settings: Settings, users: UserFactory) -> None:
     c = cast(session, settings, users)
-    row = assignment.assign(session, c.dossier.id, user_id=c.assessor.id, purpose=P.ASSESS,
+    row = assignment.assign(session, c.dossier.id, user_id=c.assessor.id, purpose=AccessPurpose.ASSESS,
                             by=c.registrar, today=today())
     session.commit()
     log_in(client, "assessor")
@@ -69,7 +71,7 @@ def test_each_click_is_saved_and_a_stale_save_by_another_assessor_is_refused_wit
     sitting = scheduled(session, c)
     second = users(Role.ASSESSOR, login="assessor3", name="Awa Diallo")
     accredit(session, second, c.framework.code, by=c.admin)
-    assigned(session, c, second, P.ASSESS)
+    assigned(session, c, second, AccessPurpose.ASSESS)
     unit = service.units(session, c.dossier)[1]
     criterion = scoring.criteria_of(session, unit.id)[0]
     url = f"/assessments/{c.dossier.id}/criteria/{criterion.id}"
@@ -133,8 +135,8 @@ def test_the_moderator_query_goes_back_to_the_assessor_and_stays_in_the_record(
     score_all(session, c, sitting, photo_only="MAC-U1-E1-C1")
     moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)
     session.commit()
-    assert session.get(type(c.dossier), c.dossier.id).status == S.ASSESSED  # type: ignore[union-attr]
-    assigned(session, c, c.moderator, P.MODERATE)
+    assert session.get(type(c.dossier), c.dossier.id).status == DossierStatus.ASSESSED  # type: ignore[union-attr]
+    assigned(session, c, c.moderator, AccessPurpose.MODERATE)
     log_in(client, "assessor2")
     page = client.get(f"/moderation/{c.dossier.id}")
     assert "bloc avec critère critique (MAC-U1)" in page.text
@@ -143,7 +145,7 @@ def test_the_moderator_query_goes_back_to_the_assessor_and_stays_in_the_record(
                         page=f"/moderation/{c.dossier.id}")
     assert queried.status_code == 303  # type: ignore[attr-defined]
     session.refresh(c.dossier)
-    assert c.dossier.status == S.ASSESSMENT_SCHEDULED
+    assert c.dossier.status == DossierStatus.ASSESSMENT_SCHEDULED
     client.cookies.clear()
     log_in(client, "assessor")
     assert "Revoir U1 ?" in client.get(f"/assessments/{c.dossier.id}").text
@@ -169,7 +171,7 @@ def test_a_jury_of_one_cannot_decide(client: TestClient, session: Session, setti
                                      users: UserFactory) -> None:
     c = cast(session, settings, users)
     to_jury(session, settings, c)
-    assigned(session, c, c.registrar, P.JURY, president=True)
+    assigned(session, c, c.registrar, AccessPurpose.JURY, president=True)
     log_in(client, "registrar")
     page = client.get(f"/jury/{c.dossier.id}")
     assert "Le jury compte au moins deux membres." in page.text

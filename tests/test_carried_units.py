@@ -31,8 +31,6 @@ from validation.frameworks import importers, tree
 from validation.frameworks import service as frameworks
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkUnit
 
-S = DossierStatus
-
 
 def browser(app: FastAPI, login: str) -> TestClient:
     client = TestClient(app)
@@ -49,7 +47,7 @@ def first_certificate(session: Session, settings: Settings, c: Cast) -> Certific
     appeals.waive(session, c.dossier.id, statement="Je renonce au recours.", by=c.registrar,
                   today=today())
     session.commit()
-    assert session.get(Dossier, c.dossier.id).status == S.CERTIFIED  # type: ignore[union-attr]
+    assert session.get(Dossier, c.dossier.id).status == DossierStatus.CERTIFIED  # type: ignore[union-attr]
     return cert
 
 

@@ -13,16 +13,16 @@ from tests.dossiers_support import bearer, jpeg, make_dossier, publish_framework
 from tests.support import UserFactory, csrf_from, log_in
 from validation.dossiers import service
 from validation.dossiers.models import Dossier
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 
 
 def admitted(session: Session, settings: Settings, users: UserFactory) -> tuple[Dossier, object, object]:
     counsellor, registrar = users(Role.COUNSELLOR), users(Role.REGISTRAR)
     dossier = make_dossier(session, settings, by=counsellor, framework=publish_framework(session))
-    for target, by in ((S.SUBMITTED, counsellor), (S.INTAKE_REVIEW, registrar)):
+    for target, by in ((DossierStatus.SUBMITTED, counsellor), (DossierStatus.INTAKE_REVIEW, registrar)):
         service.move(session, dossier.id, target, by=by)
-    service.transition(session, dossier, S.ADMISSIBLE, by=registrar)
-    service.move(session, dossier.id, S.PORTFOLIO_IN_PROGRESS, by=counsellor)
+    service.transition(session, dossier, DossierStatus.ADMISSIBLE, by=registrar)
+    service.move(session, dossier.id, DossierStatus.PORTFOLIO_IN_PROGRESS, by=counsellor)
     session.commit()
     return dossier, counsellor, registrar
 
@@ -64,8 +64,8 @@ def test_the_frozen_manifest_is_hashed_shown_and_not_changed_by_later_uploads(
     assert hashlib.sha256(client.get(f"/snapshots/{manifest_link}").content).hexdigest() == snapshot
 
     # More evidence asked for: a new snapshot on resubmission, the first one kept as it was.
-    service.move(session, dossier.id, S.DESK_REVIEW, by=registrar)
-    service.move(session, dossier.id, S.FLAGGED, by=registrar, reason="Photo du coffrage")
+    service.move(session, dossier.id, DossierStatus.DESK_REVIEW, by=registrar)
+    service.move(session, dossier.id, DossierStatus.FLAGGED, by=registrar, reason="Photo du coffrage")
     session.commit()
     assert upload(client, dossier.id, headers, jpeg(3)).status_code == 201
     assert submit(client, dossier.id).status_code == 303

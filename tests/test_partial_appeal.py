@@ -29,17 +29,17 @@ from assessors.models import (
 from assessors.rules import Verdict
 from certificates import decisions
 from certificates.models import Certificate, CertificateStatus
-from tests.assessors_support import Cast, P, accredit, assigned, cast, decided, today
+from tests.assessors_support import Cast, accredit, assigned, cast, decided, today
 from tests.authorization_support import Demo, caller, demo_database
 from tests.certificates_support import with_key
 from tests.support import UserFactory, log_in, post_form
-from validation.dossiers.models import Dossier
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.models import AccessPurpose, Dossier
+from validation.dossiers.status import DossierStatus
 
 GROUNDS = {"grounds": "J'ai porté le casque tout le temps : le bloc 1 doit être observé."}
 
 
-def status_of(session: Session, dossier_id: int) -> S:
+def status_of(session: Session, dossier_id: int) -> DossierStatus:
     session.expire_all()
     dossier = session.get(Dossier, dossier_id)
     assert dossier is not None
@@ -57,7 +57,7 @@ def partly_validated(session: Session, settings: Settings, users: UserFactory, *
 
 def reassessed(session: Session, settings: Settings, c: Cast) -> int:
     """After an upheld appeal: the units still to assess planned, observed and met, then the jury again."""
-    assigned(session, c, c.assessor, P.ASSESS)
+    assigned(session, c, c.assessor, AccessPurpose.ASSESS)
     units = service.to_assess(session, c.dossier)
     for unit in units:
         desk.save_plan(session, c.dossier.id, unit.id, PlanInput(
@@ -72,13 +72,13 @@ def reassessed(session: Session, settings: Settings, c: Cast) -> int:
                 verdict=Verdict.MET, session_ids=[sitting.id]), by=c.assessor, today=today())
     moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)
     session.commit()
-    if status_of(session, c.dossier.id) == S.ASSESSED:
-        assigned(session, c, c.moderator, P.MODERATE)
+    if status_of(session, c.dossier.id) == DossierStatus.ASSESSED:
+        assigned(session, c, c.moderator, AccessPurpose.MODERATE)
         moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],
                           by=c.moderator)
         session.commit()
-    assigned(session, c, c.moderator, P.JURY)
-    assigned(session, c, c.registrar, P.JURY, president=True)
+    assigned(session, c, c.moderator, AccessPurpose.JURY)
+    assigned(session, c, c.registrar, AccessPurpose.JURY, president=True)
     choices = {unit.id: True for unit in units}
     for member in (c.moderator, c.registrar):
         jury.vote(session, c.dossier.id, choices=choices, by=member)
@@ -99,7 +99,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     assert f'id="pending-{c.dossier.id}"' in pending and f'<time datetime="{ends.isoformat()}">' in pending
     issued = post_form(client, f"/dossiers/{c.dossier.id}/certificate", {}, page=f"/dossiers/{c.dossier.id}")
     assert issued.status_code == 303  # type: ignore[attr-defined]
-    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED
+    assert status_of(session, c.dossier.id) == DossierStatus.PARTIALLY_CERTIFIED
     partial = session.exec(select(Certificate)).one()
     assert partial.decision.value == "partial" and partial.status == CertificateStatus.ISSUED
     client.cookies.clear()
@@ -111,7 +111,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     assert 'data-status="partially_certified"' in client.get(f"/portal/dossiers/{c.dossier.id}").text
     lodged = post_form(client, f"/dossiers/{c.dossier.id}/appeal", GROUNDS, page=page)
     assert lodged.status_code == 303  # type: ignore[attr-defined]
-    assert status_of(session, c.dossier.id) == S.APPEAL
+    assert status_of(session, c.dossier.id) == DossierStatus.APPEAL
     client.cookies.clear()
 
     # Upheld by an officer who sat on no jury; a different assessor assesses the unit not validated.
@@ -123,7 +123,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     third = users(Role.ASSESSOR, login="assessor3", name="Fatoumata Keïta")
     accredit(session, third, c.framework.code, by=c.admin)
     session.commit()
-    assert all(row.purpose != P.ASSESS for row in service.active(session, c.dossier.id))
+    assert all(row.purpose != AccessPurpose.ASSESS for row in service.active(session, c.dossier.id))
     second = reassessed(session, settings, replace(c, assessor=third))
     assert jury.latest(session, c.dossier.id).id == second  # type: ignore[union-attr]
 
@@ -136,7 +136,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     # The units the partial certificate attested are still validated on the new one, with the one won on appeal.
     assert {u["code"] for u in old.validated_units()} < {u["code"] for u in final.validated_units()}
     assert [u["code"] for u in final.validated_units()] == ["MAC-U1", "MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"]
-    assert status_of(session, c.dossier.id) == S.CERTIFIED
+    assert status_of(session, c.dossier.id) == DossierStatus.CERTIFIED
     assert audit.verify(session) is None
 
 
@@ -147,7 +147,7 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
     log_in(client, "registrar")
     bulk = post_form(client, "/certificates/issue/pending", {}, page="/certificates/issue/pending")
     assert bulk.status_code == 303  # type: ignore[attr-defined]
-    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED
+    assert status_of(session, c.dossier.id) == DossierStatus.PARTIALLY_CERTIFIED
     client.cookies.clear()
 
     log_in(client, "candidate")
@@ -158,7 +158,7 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
     waived = post_form(client, f"/dossiers/{c.dossier.id}/appeal-waiver",
                        {"statement": "Je renonce au recours, je veux mon certificat."}, page=page)
     assert waived.status_code == 303  # type: ignore[attr-defined]
-    assert status_of(session, c.dossier.id) == S.CERTIFIED
+    assert status_of(session, c.dossier.id) == DossierStatus.CERTIFIED
     row = session.exec(select(AppealWaiver)).one()
     assert row.decision_id == decision_id and row.statement == "Je renonce au recours, je veux mon certificat."
     assert row.recorded_by_id == account.id
@@ -180,11 +180,11 @@ def test_once_the_window_closes_the_partial_certificate_becomes_final(
     session.commit()
     last = today() + timedelta(days=settings.appeal_window_days)
     assert appeals.finalise_partial(session, settings=settings, today=last) == []
-    assert status_of(session, c.dossier.id) == S.PARTIALLY_CERTIFIED
+    assert status_of(session, c.dossier.id) == DossierStatus.PARTIALLY_CERTIFIED
     done = appeals.finalise_partial(session, settings=settings, today=last + timedelta(days=1))
     session.commit()
     assert [d.id for d in done] == [c.dossier.id]
-    assert status_of(session, c.dossier.id) == S.CERTIFIED
+    assert status_of(session, c.dossier.id) == DossierStatus.CERTIFIED
     assert not appeals.can_appeal(session, session.get(Dossier, c.dossier.id), settings=settings, today=today())  # type: ignore[arg-type]
 
 
@@ -198,7 +198,7 @@ def test_a_rejected_appeal_leaves_the_partial_certificate_standing_and_final(
     officer = users(Role.REGISTRAR, login="officer", name="Mariam Touré")
     appeals.decide(session, appeal.id, outcome=AppealOutcome.REJECTED, reason="Vu.", by=officer)
     session.commit()
-    assert status_of(session, c.dossier.id) == S.CERTIFIED
+    assert status_of(session, c.dossier.id) == DossierStatus.CERTIFIED
     standing = session.exec(select(Certificate).where(col(Certificate.decision_ref) == str(decision_id))).one()
     assert standing.number == cert.number and standing.status == CertificateStatus.ISSUED
 
@@ -213,7 +213,7 @@ def test_on_the_demo_the_candidate_holding_a_partial_certificate_appeals(demo: D
     with caller(demo, "candidate", tmp_path / "candidate") as who:
         app = who.browser.app
         with Session(app.state.engine) as session:  # type: ignore[attr-defined]
-            dossier = session.exec(select(Dossier).where(Dossier.status == S.PARTIALLY_CERTIFIED)).one()
+            dossier = session.exec(select(Dossier).where(Dossier.status == DossierStatus.PARTIALLY_CERTIFIED)).one()
             held = decisions.of_dossier(session, dossier.id)
         assert any(cert.status == CertificateStatus.ISSUED and cert.decision.value == "partial" for cert in held)
         page = who.browse("GET", f"/portal/dossiers/{dossier.id}/assessment").text
@@ -221,4 +221,4 @@ def test_on_the_demo_the_candidate_holding_a_partial_certificate_appeals(demo: D
         lodged = who.browse("POST", f"/dossiers/{dossier.id}/appeal", data=GROUNDS)
         assert lodged.status_code == 303
         with Session(app.state.engine) as session:  # type: ignore[attr-defined]
-            assert session.get(Dossier, dossier.id).status == S.APPEAL  # type: ignore[union-attr]
+            assert session.get(Dossier, dossier.id).status == DossierStatus.APPEAL  # type: ignore[union-attr]

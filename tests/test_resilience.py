@@ -44,7 +44,7 @@ from tests.resilience_support import (
 from tests.support import PASSWORD, UserFactory, csrf_from, log_in, post_form
 from validation.dossiers import service
 from validation.dossiers.models import AccessPurpose, Dossier, Evidence, EvidenceFile
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 
 VIDEO_BYTES = 16 * 1024 * 1024  # large enough that the server spools it to disk and takes a moment to store it
 
@@ -149,8 +149,8 @@ def test_server_killed_during_bulk_issuance_leaves_nothing_half_issued_and_the_r
     assert {verify_seal_text(cert.qr_text, trust, now=utcnow())["verdict"] for cert in issued} == {"valid"}
     # A partial decision's certificate leaves its appeal window open (decided today): "partially certified".
     by_ref = {cert.decision_ref: cert for cert in issued}
-    expected = {dossier_id: S.PARTIALLY_CERTIFIED if by_ref[str(decision)].decision == "partial" else S.CERTIFIED
-                for dossier_id, decision in decided.items()}
+    expected = {dossier_id: DossierStatus.PARTIALLY_CERTIFIED if by_ref[str(decision)].decision == "partial"
+                else DossierStatus.CERTIFIED for dossier_id, decision in decided.items()}
     assert {d.id: d.status for d in session.exec(select(Dossier).where(col(Dossier.id).in_(list(decided))))} == expected
     assert_store_matches_rows(session, settings)
     audit = acquis(settings, "audit", "verify")

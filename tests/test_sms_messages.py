@@ -31,7 +31,7 @@ from tests.support import UserFactory, log_in, post_form, queries_made
 from validation.dossiers import admissibility, candidates, lapse, service
 from validation.dossiers import messages as dossier_messages
 from validation.dossiers.models import AccessPurpose, Candidate, Language
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 
 # What each message must say, in each language: the words a candidate recognises.
 WORDS = {
@@ -116,8 +116,8 @@ def test_evidence_asked_refusal_and_lapse_warning_reach_the_candidate_once(
     elb = publish_framework(session, "DEMO-ELB-01")
     other = make_dossier(session, settings, by=counsellor, framework=elb,
                          phone="70 00 00 01", id_number="ZZ111222", preferred_language=language)
-    service.move(session, other.id, S.SUBMITTED, by=counsellor)
-    service.move(session, other.id, S.INTAKE_REVIEW, by=registrar)
+    service.move(session, other.id, DossierStatus.SUBMITTED, by=counsellor)
+    service.move(session, other.id, DossierStatus.INTAKE_REVIEW, by=registrar)
     admissibility.decide(session, other.id, decision="not_admissible", by=registrar,
                          reason="Votre expérience est d'un autre métier.",
                          advice="Demandez le référentiel d'électricien.")

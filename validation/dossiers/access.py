@@ -69,6 +69,7 @@ def candidate_filter(user: User) -> Any:
 
 
 def get_dossier(session: Session, dossier_id: int, *, user: User) -> Dossier:
+    """The dossier, if this user may see it; "not found" otherwise, exactly as for one that does not exist."""
     dossier = session.exec(select(Dossier).where(Dossier.id == dossier_id, dossier_filter(user))).first()
     if dossier is None:
         raise DossierNotFound()

@@ -26,7 +26,7 @@ from validation.dossiers.models import (
     EvidenceKind,
     WorkExperienceCreate,
 )
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework
 
 FIRST_PHONE = 70000001
@@ -47,23 +47,23 @@ class Person:
     family: str
     given: str
     sex: str
-    target: S
+    target: DossierStatus
 
 
 PEOPLE = (
     # The demo "candidate" account's own dossier comes first: it accepts uploads.
-    Person("KONATÉ", "Seydou", "male", S.PORTFOLIO_IN_PROGRESS),
-    Person("TRAORÉ", "Awa", "female", S.DRAFT),
-    Person("DIALLO", "Mamadou", "male", S.SUBMITTED),
-    Person("COULIBALY", "Kadiatou", "female", S.INTAKE_REVIEW),
-    Person("KEÏTA", "Boubacar", "male", S.INCOMPLETE),
-    Person("SANGARÉ", "Mariam", "female", S.NOT_ADMISSIBLE),
-    Person("TOURÉ", "Ibrahim", "male", S.ADMISSIBLE),
-    Person("DEMBÉLÉ", "Fanta", "female", S.PORTFOLIO_SUBMITTED),
-    Person("SISSOKO", "Moussa", "male", S.DESK_REVIEW),
-    Person("CISSÉ", "Aminata", "female", S.FLAGGED),
-    Person("DOUMBIA", "Oumar", "male", S.WITHDRAWN),
-    Person("BALLO", "Salimata", "female", S.LAPSED),
+    Person("KONATÉ", "Seydou", "male", DossierStatus.PORTFOLIO_IN_PROGRESS),
+    Person("TRAORÉ", "Awa", "female", DossierStatus.DRAFT),
+    Person("DIALLO", "Mamadou", "male", DossierStatus.SUBMITTED),
+    Person("COULIBALY", "Kadiatou", "female", DossierStatus.INTAKE_REVIEW),
+    Person("KEÏTA", "Boubacar", "male", DossierStatus.INCOMPLETE),
+    Person("SANGARÉ", "Mariam", "female", DossierStatus.NOT_ADMISSIBLE),
+    Person("TOURÉ", "Ibrahim", "male", DossierStatus.ADMISSIBLE),
+    Person("DEMBÉLÉ", "Fanta", "female", DossierStatus.PORTFOLIO_SUBMITTED),
+    Person("SISSOKO", "Moussa", "male", DossierStatus.DESK_REVIEW),
+    Person("CISSÉ", "Aminata", "female", DossierStatus.FLAGGED),
+    Person("DOUMBIA", "Oumar", "male", DossierStatus.WITHDRAWN),
+    Person("BALLO", "Salimata", "female", DossierStatus.LAPSED),
 )
 
 
@@ -113,7 +113,7 @@ def _seed_person(session: Session, settings: Settings, store: Store, framework: 
     _jobs(session, candidate_id, index, counsellor)
     dossier = service.create(session, candidate_id, framework_id=framework.id, unit_ids=None,
                              by=counsellor)
-    if person.target != S.DRAFT:
+    if person.target != DossierStatus.DRAFT:
         _evidence(session, settings, store, dossier, person, index, counsellor)
     for step in PATHS[person.target]:
         step(session, dossier, counsellor, registrar)
@@ -192,7 +192,7 @@ def sample_wav(seed: int) -> bytes:
 Step = Callable[[Session, Dossier, User, User], object]
 
 
-def _move(target: S, *, by: str, reason: str | None = None) -> Step:
+def _move(target: DossierStatus, *, by: str, reason: str | None = None) -> Step:
     def step(session: Session, dossier: Dossier, counsellor: User, registrar: User) -> object:
         return service.move(session, dossier.id, target, by=counsellor if by == "counsellor" else registrar,
                             reason=reason)
@@ -210,23 +210,27 @@ def _freeze(session: Session, dossier: Dossier, counsellor: User, registrar: Use
 
 
 def _lapse(session: Session, dossier: Dossier, counsellor: User, registrar: User) -> object:
-    return service.transition(session, dossier, S.LAPSED, by=None, detail={"demo": True})
+    return service.transition(session, dossier, DossierStatus.LAPSED, by=None, detail={"demo": True})
 
 
-SUBMIT = [_move(S.SUBMITTED, by="counsellor")]
-REVIEW = [*SUBMIT, _move(S.INTAKE_REVIEW, by="registrar")]
+SUBMIT = [_move(DossierStatus.SUBMITTED, by="counsellor")]
+REVIEW = [*SUBMIT, _move(DossierStatus.INTAKE_REVIEW, by="registrar")]
 ADMIT = [*REVIEW, _decide("admissible")]
-BUILD = [*ADMIT, _move(S.PORTFOLIO_IN_PROGRESS, by="counsellor")]
+BUILD = [*ADMIT, _move(DossierStatus.PORTFOLIO_IN_PROGRESS, by="counsellor")]
 FROZEN = [*BUILD, _freeze]
-DESK = [*FROZEN, _move(S.DESK_REVIEW, by="registrar")]
-PATHS: dict[S, list[Step]] = {
-    S.DRAFT: [], S.SUBMITTED: SUBMIT, S.INTAKE_REVIEW: REVIEW,
-    S.INCOMPLETE: [*REVIEW, _decide("incomplete", missing=["Attestation de l'employeur à Riyad"])],
-    S.NOT_ADMISSIBLE: [*REVIEW, _decide("not_admissible", reason="Le métier exercé ne correspond pas au référentiel.",
-                                        advice="Demandez la validation du référentiel d'électricien.")],
-    S.ADMISSIBLE: ADMIT, S.PORTFOLIO_IN_PROGRESS: BUILD, S.PORTFOLIO_SUBMITTED: FROZEN, S.DESK_REVIEW: DESK,
-    S.FLAGGED: [*DESK, _move(S.FLAGGED, by="registrar", reason="Ajoutez une photo du coffrage (bloc 4).")],
-    S.WITHDRAWN: [_move(S.WITHDRAWN, by="counsellor", reason="Le candidat repart travailler à l'étranger.")],
-    S.LAPSED: [_lapse],
+DESK = [*FROZEN, _move(DossierStatus.DESK_REVIEW, by="registrar")]
+PATHS: dict[DossierStatus, list[Step]] = {
+    DossierStatus.DRAFT: [], DossierStatus.SUBMITTED: SUBMIT, DossierStatus.INTAKE_REVIEW: REVIEW,
+    DossierStatus.INCOMPLETE: [*REVIEW, _decide("incomplete", missing=["Attestation de l'employeur à Riyad"])],
+    DossierStatus.NOT_ADMISSIBLE: [*REVIEW, _decide("not_admissible",
+                                                    reason="Le métier exercé ne correspond pas au référentiel.",
+                                                    advice="Demandez la validation du référentiel d'électricien.")],
+    DossierStatus.ADMISSIBLE: ADMIT, DossierStatus.PORTFOLIO_IN_PROGRESS: BUILD,
+    DossierStatus.PORTFOLIO_SUBMITTED: FROZEN, DossierStatus.DESK_REVIEW: DESK,
+    DossierStatus.FLAGGED: [*DESK, _move(DossierStatus.FLAGGED, by="registrar",
+                                         reason="Ajoutez une photo du coffrage (bloc 4).")],
+    DossierStatus.WITHDRAWN: [_move(DossierStatus.WITHDRAWN, by="counsellor",
+                                    reason="Le candidat repart travailler à l'étranger.")],
+    DossierStatus.LAPSED: [_lapse],
 }
 

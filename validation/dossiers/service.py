@@ -24,12 +24,13 @@ from validation.dossiers.models import (
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkStatus, FrameworkUnit
 
-S = DossierStatus
 # Moves with their own checks and forms (admissibility decision, portfolio submission, lapsing).
-DEDICATED = frozenset({S.ADMISSIBLE, S.INCOMPLETE, S.NOT_ADMISSIBLE, S.PORTFOLIO_SUBMITTED, S.LAPSED,
+DEDICATED = frozenset({DossierStatus.ADMISSIBLE, DossierStatus.INCOMPLETE, DossierStatus.NOT_ADMISSIBLE,
+                       DossierStatus.PORTFOLIO_SUBMITTED, DossierStatus.LAPSED,
                        # the assessment's moves have their own pages (assessors/)
-                       S.ASSESSMENT_SCHEDULED, S.ASSESSED, S.MODERATION, S.JURY, S.DECIDED, S.APPEAL,
-                       S.GAP_PLAN, S.PARTIALLY_CERTIFIED, S.CERTIFIED})
+                       DossierStatus.ASSESSMENT_SCHEDULED, DossierStatus.ASSESSED, DossierStatus.MODERATION,
+                       DossierStatus.JURY, DossierStatus.DECIDED, DossierStatus.APPEAL, DossierStatus.GAP_PLAN,
+                       DossierStatus.PARTIALLY_CERTIFIED, DossierStatus.CERTIFIED})
 
 
 class FrameworkNotPublished(Invalid):
@@ -107,12 +108,12 @@ def create(session: Session, candidate_id: int, *, framework_id: int, unit_ids: 
     chosen = [unit_id for unit_id in chosen if unit_id not in held]
     if not chosen:
         raise AllUnitsHeld()
-    dossier = Dossier(candidate_id=candidate_id, framework_id=framework_id, status=S.DRAFT,
+    dossier = Dossier(candidate_id=candidate_id, framework_id=framework_id, status=DossierStatus.DRAFT,
                       counsellor_id=_counsellor_for(session, candidate, by), created_by_id=by.id)
     session.add(dossier)
     session.flush()
     session.add_all(DossierUnit(dossier_id=dossier.id, unit_id=unit_id) for unit_id in chosen)
-    session.add(StatusChange(dossier_id=dossier.id, from_status=None, to_status=S.DRAFT,
+    session.add(StatusChange(dossier_id=dossier.id, from_status=None, to_status=DossierStatus.DRAFT,
                              actor_id=by.id, actor_kind=status.actor_kind(by.role)))
     audit.record(session, actor=by, action="dossier.created", entity_type="dossier", entity_id=dossier.id,
                  detail={"framework_id": framework_id, "units": len(chosen), "held": len(units.keys() & set(held))})
@@ -189,7 +190,7 @@ def refusal_to_move(session: Session, dossier: Dossier, target: DossierStatus, *
         return DedicatedAction()
     if found := status.refusal(dossier.status, target, user.role):
         return found
-    if target == S.SUBMITTED:
+    if target == DossierStatus.SUBMITTED:
         return consents.missing(session, dossier.candidate_id, ConsentPurpose.PROCESSING)
     return None
 
@@ -212,7 +213,8 @@ def reopen(session: Session, dossier_id: int, *, by: User) -> Dossier:
 def refusal_to_reopen(session: Session, dossier: Dossier, *, user: User) -> AcquisError | None:
     """Why `reopen` refuses this user this dossier (None: it reopens it); the "reopen" buttons are shown only
     when there is none."""
-    if dossier.status != S.LAPSED:  # else it would make whatever move leads back to where it once lapsed from
+    # else it would make whatever move leads back to where it once lapsed from
+    if dossier.status != DossierStatus.LAPSED:
         return status.TransitionNotAllowed()
     if found := status.refusal(dossier.status, _lapsed_from(session, dossier), user.role):
         return found
@@ -221,9 +223,9 @@ def refusal_to_reopen(session: Session, dossier: Dossier, *, user: User) -> Acqu
 
 def _lapsed_from(session: Session, dossier: Dossier) -> DossierStatus:
     last = session.exec(select(StatusChange).where(StatusChange.dossier_id == dossier.id,
-                                                   StatusChange.to_status == S.LAPSED)
+                                                   StatusChange.to_status == DossierStatus.LAPSED)
                         .order_by(col(StatusChange.id).desc())).first()
-    return last.from_status if last and last.from_status else S.DRAFT
+    return last.from_status if last and last.from_status else DossierStatus.DRAFT
 
 
 def assign_counsellor(session: Session, dossier_id: int, *, counsellor_id: int | None, by: User) -> Dossier:
@@ -309,7 +311,6 @@ def frameworks_of(session: Session, dossiers: Iterable[Dossier]) -> dict[int, Fr
     found = {key: FrameworkLabel(code, version)
              for key, code, version in session.exec(query.where(col(Framework.id).in_(ids)))} if ids else {}
     return {dossier.id: found[dossier.framework_id] for dossier in wanted}
-
 
 
 def criteria_by_unit(session: Session, unit_ids: list[int]) -> dict[int, list[FrameworkCriterion]]:

@@ -36,7 +36,6 @@ class DossierStatus(StrEnum):
     LAPSED = "lapsed"
 
 
-S = DossierStatus
 SYSTEM = "system"
 """The actor of automatic moves (lapsing idle dossiers), which no person makes."""
 
@@ -44,124 +43,137 @@ CANDIDATE, COUNSELLOR, REGISTRAR = Role.CANDIDATE.value, Role.COUNSELLOR.value, 
 # Assessors act on the dossiers they were assigned (assessment, moderation, jury; see assessors/).
 ASSESSOR = Role.ASSESSOR.value
 
-FINAL = frozenset({S.NOT_ADMISSIBLE, S.CERTIFIED, S.CLOSED, S.WITHDRAWN})
-OPEN = frozenset(S) - FINAL
+FINAL = frozenset({DossierStatus.NOT_ADMISSIBLE, DossierStatus.CERTIFIED, DossierStatus.CLOSED,
+                   DossierStatus.WITHDRAWN})
+OPEN = frozenset(DossierStatus) - FINAL
 # States that wait for the candidate: they lapse after the idle days of the settings.
-LAPSABLE = frozenset({S.DRAFT, S.INCOMPLETE, S.ADMISSIBLE, S.PORTFOLIO_IN_PROGRESS, S.FLAGGED})
+LAPSABLE = frozenset({DossierStatus.DRAFT, DossierStatus.INCOMPLETE, DossierStatus.ADMISSIBLE,
+                      DossierStatus.PORTFOLIO_IN_PROGRESS, DossierStatus.FLAGGED})
 # States in which evidence may be added; once the portfolio is submitted it is frozen.
-EVIDENCE_OPEN = frozenset({S.DRAFT, S.INCOMPLETE, S.ADMISSIBLE, S.PORTFOLIO_IN_PROGRESS, S.FLAGGED})
+EVIDENCE_OPEN = frozenset({DossierStatus.DRAFT, DossierStatus.INCOMPLETE, DossierStatus.ADMISSIBLE,
+                           DossierStatus.PORTFOLIO_IN_PROGRESS, DossierStatus.FLAGGED})
 # Moves that must say why (shown to the candidate and kept in the history).
-REASON_REQUIRED = frozenset({S.INCOMPLETE, S.NOT_ADMISSIBLE, S.FLAGGED})
+REASON_REQUIRED = frozenset({DossierStatus.INCOMPLETE, DossierStatus.NOT_ADMISSIBLE, DossierStatus.FLAGGED})
 
 _BUILDERS = frozenset({CANDIDATE, COUNSELLOR})
 
 TRANSITIONS: dict[tuple[DossierStatus, DossierStatus], frozenset[str]] = {
-    (S.DRAFT, S.SUBMITTED): _BUILDERS,
-    (S.SUBMITTED, S.INTAKE_REVIEW): frozenset({REGISTRAR}),
-    (S.INTAKE_REVIEW, S.INCOMPLETE): frozenset({REGISTRAR}),
-    (S.INTAKE_REVIEW, S.NOT_ADMISSIBLE): frozenset({REGISTRAR}),
-    (S.INTAKE_REVIEW, S.ADMISSIBLE): frozenset({REGISTRAR}),
-    (S.INCOMPLETE, S.SUBMITTED): _BUILDERS,
-    (S.ADMISSIBLE, S.PORTFOLIO_IN_PROGRESS): _BUILDERS,
-    (S.PORTFOLIO_IN_PROGRESS, S.PORTFOLIO_SUBMITTED): _BUILDERS,
-    (S.PORTFOLIO_SUBMITTED, S.DESK_REVIEW): frozenset({REGISTRAR, ASSESSOR}),
-    (S.DESK_REVIEW, S.FLAGGED): frozenset({REGISTRAR, ASSESSOR}),
-    (S.FLAGGED, S.PORTFOLIO_IN_PROGRESS): _BUILDERS,
-    (S.FLAGGED, S.PORTFOLIO_SUBMITTED): _BUILDERS,
+    (DossierStatus.DRAFT, DossierStatus.SUBMITTED): _BUILDERS,
+    (DossierStatus.SUBMITTED, DossierStatus.INTAKE_REVIEW): frozenset({REGISTRAR}),
+    (DossierStatus.INTAKE_REVIEW, DossierStatus.INCOMPLETE): frozenset({REGISTRAR}),
+    (DossierStatus.INTAKE_REVIEW, DossierStatus.NOT_ADMISSIBLE): frozenset({REGISTRAR}),
+    (DossierStatus.INTAKE_REVIEW, DossierStatus.ADMISSIBLE): frozenset({REGISTRAR}),
+    (DossierStatus.INCOMPLETE, DossierStatus.SUBMITTED): _BUILDERS,
+    (DossierStatus.ADMISSIBLE, DossierStatus.PORTFOLIO_IN_PROGRESS): _BUILDERS,
+    (DossierStatus.PORTFOLIO_IN_PROGRESS, DossierStatus.PORTFOLIO_SUBMITTED): _BUILDERS,
+    (DossierStatus.PORTFOLIO_SUBMITTED, DossierStatus.DESK_REVIEW): frozenset({REGISTRAR, ASSESSOR}),
+    (DossierStatus.DESK_REVIEW, DossierStatus.FLAGGED): frozenset({REGISTRAR, ASSESSOR}),
+    (DossierStatus.FLAGGED, DossierStatus.PORTFOLIO_IN_PROGRESS): _BUILDERS,
+    (DossierStatus.FLAGGED, DossierStatus.PORTFOLIO_SUBMITTED): _BUILDERS,
     # The assessment (assessors/): planning, scoring, moderation, jury, appeal, gap plan.
-    (S.DESK_REVIEW, S.ASSESSMENT_SCHEDULED): frozenset({ASSESSOR}),
-    (S.ASSESSMENT_SCHEDULED, S.ASSESSED): frozenset({ASSESSOR}),
-    (S.ASSESSED, S.MODERATION): frozenset({REGISTRAR, ASSESSOR}),
-    (S.ASSESSED, S.JURY): frozenset({REGISTRAR, ASSESSOR}),
-    (S.MODERATION, S.JURY): frozenset({ASSESSOR}),
-    (S.MODERATION, S.ASSESSMENT_SCHEDULED): frozenset({ASSESSOR}),  # the moderator's query
-    (S.JURY, S.DECIDED): frozenset({REGISTRAR, ASSESSOR}),  # recorded by the jury's president
-    (S.DECIDED, S.APPEAL): _BUILDERS,
-    (S.GAP_PLAN, S.APPEAL): _BUILDERS,
-    (S.APPEAL, S.DESK_REVIEW): frozenset({REGISTRAR}),  # upheld: reassessed by a different assessor
-    (S.APPEAL, S.DECIDED): frozenset({REGISTRAR}),  # rejected: the decision stands
-    (S.DECIDED, S.GAP_PLAN): frozenset({REGISTRAR}),
+    (DossierStatus.DESK_REVIEW, DossierStatus.ASSESSMENT_SCHEDULED): frozenset({ASSESSOR}),
+    (DossierStatus.ASSESSMENT_SCHEDULED, DossierStatus.ASSESSED): frozenset({ASSESSOR}),
+    (DossierStatus.ASSESSED, DossierStatus.MODERATION): frozenset({REGISTRAR, ASSESSOR}),
+    (DossierStatus.ASSESSED, DossierStatus.JURY): frozenset({REGISTRAR, ASSESSOR}),
+    (DossierStatus.MODERATION, DossierStatus.JURY): frozenset({ASSESSOR}),
+    (DossierStatus.MODERATION, DossierStatus.ASSESSMENT_SCHEDULED): frozenset({ASSESSOR}),  # the moderator's query
+    (DossierStatus.JURY, DossierStatus.DECIDED): frozenset({REGISTRAR, ASSESSOR}),  # recorded by the jury's president
+    (DossierStatus.DECIDED, DossierStatus.APPEAL): _BUILDERS,
+    (DossierStatus.GAP_PLAN, DossierStatus.APPEAL): _BUILDERS,
+    # upheld: reassessed by a different assessor
+    (DossierStatus.APPEAL, DossierStatus.DESK_REVIEW): frozenset({REGISTRAR}),
+    (DossierStatus.APPEAL, DossierStatus.DECIDED): frozenset({REGISTRAR}),  # rejected: the decision stands
+    (DossierStatus.DECIDED, DossierStatus.GAP_PLAN): frozenset({REGISTRAR}),
     # Set by the certificates package when it issues the certificate (full, or the validated units).
-    (S.DECIDED, S.CERTIFIED): frozenset({REGISTRAR}),
-    (S.GAP_PLAN, S.CERTIFIED): frozenset({REGISTRAR}),
+    (DossierStatus.DECIDED, DossierStatus.CERTIFIED): frozenset({REGISTRAR}),
+    (DossierStatus.GAP_PLAN, DossierStatus.CERTIFIED): frozenset({REGISTRAR}),
     # A partial certificate issued inside the appeal window keeps the right to appeal (assessors/appeals.py).
-    (S.DECIDED, S.PARTIALLY_CERTIFIED): frozenset({REGISTRAR}),
-    (S.GAP_PLAN, S.PARTIALLY_CERTIFIED): frozenset({REGISTRAR}),
-    (S.PARTIALLY_CERTIFIED, S.APPEAL): _BUILDERS,
+    (DossierStatus.DECIDED, DossierStatus.PARTIALLY_CERTIFIED): frozenset({REGISTRAR}),
+    (DossierStatus.GAP_PLAN, DossierStatus.PARTIALLY_CERTIFIED): frozenset({REGISTRAR}),
+    (DossierStatus.PARTIALLY_CERTIFIED, DossierStatus.APPEAL): _BUILDERS,
     # The window closes (the daily job), or the candidate waives it in writing (themselves, or recorded by staff).
-    (S.PARTIALLY_CERTIFIED, S.CERTIFIED): frozenset({SYSTEM, REGISTRAR}) | _BUILDERS,
-    (S.APPEAL, S.CERTIFIED): frozenset({REGISTRAR}),  # rejected after a partial certificate: it stands, final
-    (S.GAP_PLAN, S.CLOSED): frozenset({REGISTRAR}),  # nothing validated, or the candidate moves on
-    **{(state, S.LAPSED): frozenset({SYSTEM}) for state in LAPSABLE},
+    (DossierStatus.PARTIALLY_CERTIFIED, DossierStatus.CERTIFIED): frozenset({SYSTEM, REGISTRAR}) | _BUILDERS,
+    # rejected after a partial certificate: it stands, final
+    (DossierStatus.APPEAL, DossierStatus.CERTIFIED): frozenset({REGISTRAR}),
+    # nothing validated, or the candidate moves on
+    (DossierStatus.GAP_PLAN, DossierStatus.CLOSED): frozenset({REGISTRAR}),
+    **{(state, DossierStatus.LAPSED): frozenset({SYSTEM}) for state in LAPSABLE},
     # Reopening a lapsed dossier returns it to the state it lapsed from (the service looks it up).
-    **{(S.LAPSED, state): frozenset({CANDIDATE, COUNSELLOR, REGISTRAR}) for state in LAPSABLE},
+    **{(DossierStatus.LAPSED, state): frozenset({CANDIDATE, COUNSELLOR, REGISTRAR}) for state in LAPSABLE},
     # A dossier whose partial certificate is issued is not withdrawn: the candidate waives the window instead.
-    **{(state, S.WITHDRAWN): frozenset({CANDIDATE, COUNSELLOR, REGISTRAR}) for state in OPEN - {S.PARTIALLY_CERTIFIED}},
+    **{(state, DossierStatus.WITHDRAWN): frozenset({CANDIDATE, COUNSELLOR, REGISTRAR})
+       for state in OPEN - {DossierStatus.PARTIALLY_CERTIFIED}},
 }
 
 LABELS = {
-    S.DRAFT: N_("Brouillon"),
-    S.SUBMITTED: N_("Déposé"),
-    S.INTAKE_REVIEW: N_("Examen de recevabilité"),
-    S.INCOMPLETE: N_("Incomplet"),
-    S.NOT_ADMISSIBLE: N_("Non recevable"),
-    S.ADMISSIBLE: N_("Recevable"),
-    S.PORTFOLIO_IN_PROGRESS: N_("Portfolio en cours"),
-    S.PORTFOLIO_SUBMITTED: N_("Portfolio déposé"),
-    S.DESK_REVIEW: N_("Examen du portfolio"),
-    S.FLAGGED: N_("Preuves à compléter"),
-    S.ASSESSMENT_SCHEDULED: N_("Évaluation programmée"),
-    S.ASSESSED: N_("Évalué"),
-    S.MODERATION: N_("Modération"),
-    S.JURY: N_("Jury"),
-    S.DECIDED: N_("Décision rendue"),
-    S.APPEAL: N_("Recours"),
-    S.GAP_PLAN: N_("Parcours complémentaire"),
-    S.PARTIALLY_CERTIFIED: N_("Certificat partiel délivré"),
-    S.CERTIFIED: N_("Certifié"),
-    S.CLOSED: N_("Clos"),
-    S.WITHDRAWN: N_("Retiré"),
-    S.LAPSED: N_("Expiré faute d'activité"),
+    DossierStatus.DRAFT: N_("Brouillon"),
+    DossierStatus.SUBMITTED: N_("Déposé"),
+    DossierStatus.INTAKE_REVIEW: N_("Examen de recevabilité"),
+    DossierStatus.INCOMPLETE: N_("Incomplet"),
+    DossierStatus.NOT_ADMISSIBLE: N_("Non recevable"),
+    DossierStatus.ADMISSIBLE: N_("Recevable"),
+    DossierStatus.PORTFOLIO_IN_PROGRESS: N_("Portfolio en cours"),
+    DossierStatus.PORTFOLIO_SUBMITTED: N_("Portfolio déposé"),
+    DossierStatus.DESK_REVIEW: N_("Examen du portfolio"),
+    DossierStatus.FLAGGED: N_("Preuves à compléter"),
+    DossierStatus.ASSESSMENT_SCHEDULED: N_("Évaluation programmée"),
+    DossierStatus.ASSESSED: N_("Évalué"),
+    DossierStatus.MODERATION: N_("Modération"),
+    DossierStatus.JURY: N_("Jury"),
+    DossierStatus.DECIDED: N_("Décision rendue"),
+    DossierStatus.APPEAL: N_("Recours"),
+    DossierStatus.GAP_PLAN: N_("Parcours complémentaire"),
+    DossierStatus.PARTIALLY_CERTIFIED: N_("Certificat partiel délivré"),
+    DossierStatus.CERTIFIED: N_("Certifié"),
+    DossierStatus.CLOSED: N_("Clos"),
+    DossierStatus.WITHDRAWN: N_("Retiré"),
+    DossierStatus.LAPSED: N_("Expiré faute d'activité"),
 }
 
 # What happens next, in plain words for the candidate.
 NEXT_STEPS = {
-    S.DRAFT: N_("Complétez votre dossier (expériences, preuves), puis déposez-le."),
-    S.SUBMITTED: N_("Le dossier est déposé. L'organisme certificateur va vérifier qu'il est recevable."),
-    S.INTAKE_REVIEW: N_("L'organisme certificateur vérifie votre dossier. Vous recevrez sa décision."),
-    S.INCOMPLETE: N_("Il manque des éléments : ajoutez-les, puis déposez à nouveau le dossier."),
-    S.NOT_ADMISSIBLE: N_("Le dossier n'est pas recevable. Lisez le motif et les conseils, parlez-en à "
-                         "votre conseiller."),
-    S.ADMISSIBLE: N_("Votre dossier est recevable. Commencez votre portfolio de preuves."),
-    S.PORTFOLIO_IN_PROGRESS: N_("Ajoutez vos preuves pour chaque bloc de compétences, puis déposez le portfolio."),
-    S.PORTFOLIO_SUBMITTED: N_("Le portfolio est déposé et figé. Il va être examiné."),
-    S.DESK_REVIEW: N_("Le portfolio est en cours d'examen."),
-    S.FLAGGED: N_("Des preuves supplémentaires sont demandées : lisez le motif et ajoutez-les."),
-    S.ASSESSMENT_SCHEDULED: N_("Une évaluation est programmée : vous serez convoqué."),
-    S.ASSESSED: N_("L'évaluation est faite. Le résultat va être vérifié."),
-    S.MODERATION: N_("Le résultat de l'évaluation est vérifié."),
-    S.JURY: N_("Le jury va se réunir pour décider."),
-    S.DECIDED: N_("Le jury a décidé."),
-    S.APPEAL: N_("Votre recours est examiné."),
-    S.GAP_PLAN: N_("Un parcours vous est proposé pour les blocs qui manquent."),
-    S.PARTIALLY_CERTIFIED: N_("Vous pouvez encore faire un recours pour les blocs non validés, jusqu'à la date "
-                              "indiquée dans votre espace Acquis."),
-    S.CERTIFIED: N_("Félicitations : vos compétences sont certifiées."),
-    S.CLOSED: N_("Le dossier est clos."),
-    S.WITHDRAWN: N_("Le dossier a été retiré."),
-    S.LAPSED: N_("Le dossier est en pause faute d'activité. Vous pouvez le reprendre."),
+    DossierStatus.DRAFT: N_("Complétez votre dossier (expériences, preuves), puis déposez-le."),
+    DossierStatus.SUBMITTED: N_("Le dossier est déposé. L'organisme certificateur va vérifier qu'il est recevable."),
+    DossierStatus.INTAKE_REVIEW: N_("L'organisme certificateur vérifie votre dossier. Vous recevrez sa décision."),
+    DossierStatus.INCOMPLETE: N_("Il manque des éléments : ajoutez-les, puis déposez à nouveau le dossier."),
+    DossierStatus.NOT_ADMISSIBLE: N_("Le dossier n'est pas recevable. Lisez le motif et les conseils, parlez-en à "
+                                     "votre conseiller."),
+    DossierStatus.ADMISSIBLE: N_("Votre dossier est recevable. Commencez votre portfolio de preuves."),
+    DossierStatus.PORTFOLIO_IN_PROGRESS: N_("Ajoutez vos preuves pour chaque bloc de compétences, "
+                                            "puis déposez le portfolio."),
+    DossierStatus.PORTFOLIO_SUBMITTED: N_("Le portfolio est déposé et figé. Il va être examiné."),
+    DossierStatus.DESK_REVIEW: N_("Le portfolio est en cours d'examen."),
+    DossierStatus.FLAGGED: N_("Des preuves supplémentaires sont demandées : lisez le motif et ajoutez-les."),
+    DossierStatus.ASSESSMENT_SCHEDULED: N_("Une évaluation est programmée : vous serez convoqué."),
+    DossierStatus.ASSESSED: N_("L'évaluation est faite. Le résultat va être vérifié."),
+    DossierStatus.MODERATION: N_("Le résultat de l'évaluation est vérifié."),
+    DossierStatus.JURY: N_("Le jury va se réunir pour décider."),
+    DossierStatus.DECIDED: N_("Le jury a décidé."),
+    DossierStatus.APPEAL: N_("Votre recours est examiné."),
+    DossierStatus.GAP_PLAN: N_("Un parcours vous est proposé pour les blocs qui manquent."),
+    DossierStatus.PARTIALLY_CERTIFIED: N_("Vous pouvez encore faire un recours pour les blocs non validés, "
+                                          "jusqu'à la date indiquée dans votre espace Acquis."),
+    DossierStatus.CERTIFIED: N_("Félicitations : vos compétences sont certifiées."),
+    DossierStatus.CLOSED: N_("Le dossier est clos."),
+    DossierStatus.WITHDRAWN: N_("Le dossier a été retiré."),
+    DossierStatus.LAPSED: N_("Le dossier est en pause faute d'activité. Vous pouvez le reprendre."),
 }
 
 # The six steps of the portal, each with its pictogram; every state belongs to one step.
 STEPS = (
-    ("register", N_("Inscription"), frozenset({S.DRAFT})),
+    ("register", N_("Inscription"), frozenset({DossierStatus.DRAFT})),
     ("admissibility", N_("Recevabilité"),
-     frozenset({S.SUBMITTED, S.INTAKE_REVIEW, S.INCOMPLETE, S.NOT_ADMISSIBLE, S.ADMISSIBLE})),
+     frozenset({DossierStatus.SUBMITTED, DossierStatus.INTAKE_REVIEW, DossierStatus.INCOMPLETE,
+                DossierStatus.NOT_ADMISSIBLE, DossierStatus.ADMISSIBLE})),
     ("portfolio", N_("Preuves"),
-     frozenset({S.PORTFOLIO_IN_PROGRESS, S.PORTFOLIO_SUBMITTED, S.DESK_REVIEW, S.FLAGGED})),
-    ("assessment", N_("Évaluation"), frozenset({S.ASSESSMENT_SCHEDULED, S.ASSESSED, S.MODERATION})),
-    ("jury", N_("Jury"), frozenset({S.JURY, S.DECIDED, S.APPEAL, S.GAP_PLAN})),
-    ("certificate", N_("Certificat"), frozenset({S.PARTIALLY_CERTIFIED, S.CERTIFIED, S.CLOSED})),
+     frozenset({DossierStatus.PORTFOLIO_IN_PROGRESS, DossierStatus.PORTFOLIO_SUBMITTED, DossierStatus.DESK_REVIEW,
+                DossierStatus.FLAGGED})),
+    ("assessment", N_("Évaluation"), frozenset({DossierStatus.ASSESSMENT_SCHEDULED, DossierStatus.ASSESSED,
+                                                DossierStatus.MODERATION})),
+    ("jury", N_("Jury"), frozenset({DossierStatus.JURY, DossierStatus.DECIDED, DossierStatus.APPEAL,
+                                    DossierStatus.GAP_PLAN})),
+    ("certificate", N_("Certificat"), frozenset({DossierStatus.PARTIALLY_CERTIFIED, DossierStatus.CERTIFIED,
+                                                 DossierStatus.CLOSED})),
 )
 
 
@@ -211,7 +223,7 @@ def refusal(current: DossierStatus, target: DossierStatus, role: Role | None) ->
 def moves_for(current: DossierStatus, role: Role | None) -> list[DossierStatus]:
     """The states this role may move a dossier to from `current`, in the enum's order."""
     kind = actor_kind(role)
-    return [target for target in S if kind in TRANSITIONS.get((current, target), frozenset())]
+    return [target for target in DossierStatus if kind in TRANSITIONS.get((current, target), frozenset())]
 
 
 def step_of(status: DossierStatus) -> int:
