@@ -21,7 +21,7 @@ from validation.frameworks.reading import MAX_BYTES
 
 router = APIRouter()
 
-PAGE, TREE = "validation/framework.html", "validation/_framework_tree.html"
+PAGE, TREE = "validation/frameworks/framework.html", "validation/frameworks/_framework_tree.html"
 STATUS_LABELS = {"draft": N_("brouillon"), "published": N_("publiée"), "retired": N_("retirée")}
 KIND_LABELS = {"unit": N_("unité"), "element": N_("élément"), "criterion": N_("critère")}
 FIELD_LABELS = {
@@ -67,8 +67,8 @@ def import_frameworks(request: Request, session: SessionDep, user: AdminDep, fil
 def _list(request: Request, session: Session, user: User, *, q: str = "", status_code: int = 200,
           **context: Any) -> Response:
     listings = service.search(session, q, user=user)
-    return render(request, "validation/frameworks.html", "validation/_framework_rows.html", status_code=status_code,
-                  listings=listings, q=q, is_admin=_is_admin(user), **LABELS, **context)
+    return render(request, "validation/frameworks/framework_list.html", "validation/frameworks/_framework_rows.html",
+                  status_code=status_code, listings=listings, q=q, is_admin=_is_admin(user), **LABELS, **context)
 
 
 # --- one version ----------------------------------------------------------------------------------------
@@ -91,8 +91,8 @@ def compare_framework_versions(request: Request, session: SessionDep, user: User
     newer = service.get_version(session, code, new, user=user) if new else versions[-1]
     older = service.get_version(session, code, old, user=user) if old else _before(versions, newer)
     changes = service.compare_versions(session, older, newer)
-    return render(request, "validation/framework_compare.html", code=code, versions=versions, old=older, new=newer,
-                  changes=changes, **LABELS)
+    return render(request, "validation/frameworks/framework_compare.html", code=code, versions=versions, old=older,
+                  new=newer, changes=changes, **LABELS)
 
 
 def _before(versions: list[Framework], framework: Framework) -> Framework:
