@@ -6,6 +6,7 @@ Illustrative people only; everything goes through the services, so the audit cha
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from sqlalchemy import inspect
 from sqlmodel import Session, select
@@ -14,22 +15,17 @@ from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.storage import Store
-from assessors import assignment, desk, jury, moderation, paper, registry, scoring, service
+from assessors import drive, paper, registry, scoring, service
 from assessors.models import (
     Accreditation,
     AccreditationCreate,
     JudgementInput,
-    Method,
-    ModerationOutcome,
-    PlanInput,
     ProfileUpdate,
-    SessionInput,
 )
 from assessors.rules import Verdict
-from validation.dossiers import admissibility, candidates, consents, evidence, portfolio, work_history
+from validation.dossiers import candidates, consents, evidence, portfolio, work_history
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import (
-    AccessPurpose,
     Candidate,
     CandidateCreate,
     ConsentCreate,
@@ -41,7 +37,6 @@ from validation.dossiers.models import (
     WorkExperienceCreate,
 )
 from validation.dossiers.seed import sample_jpeg, sample_pdf
-from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkUnit
 
 FIRST_PHONE = 71000001
@@ -130,10 +125,7 @@ def _frozen(session: Session, settings: Settings, store: Store, framework: Frame
     candidate = _candidate(session, settings, case, index, people)
     dossier = dossiers.create(session, candidate.id, framework_id=framework.id, unit_ids=None, by=counsellor)
     dossier_id: int = dossier.id
-    dossiers.move(session, dossier_id, DossierStatus.SUBMITTED, by=counsellor)
-    dossiers.move(session, dossier_id, DossierStatus.INTAKE_REVIEW, by=registrar)
-    admissibility.decide(session, dossier_id, decision="admissible", by=registrar)
-    dossiers.move(session, dossier_id, DossierStatus.PORTFOLIO_IN_PROGRESS, by=counsellor)
+    drive.admitted(session, dossier_id, counsellor=counsellor, registrar=registrar)
     first = dossiers.units(session, dossier_id)[0]
     photo = evidence.add(session, dossier_id, EvidenceCreate(
         kind=EvidenceKind.PHOTO_OF_WORK, description="Sur le chantier", unit_ids=[first.id],
@@ -160,41 +152,26 @@ def _judge(target: str, criterion: FrameworkCriterion, *, sitting: int, photo: i
 def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, target: str,
            people: dict[str, User], *, today: date) -> None:
     registrar, assessor, moderator = people["registrar"], people["assessor"], people["assessor2"]
-    dossier_id: int = dossier.id
-    _assigned(session, dossier_id, assessor, AccessPurpose.ASSESS, by=registrar, today=today)
-    for unit in service.to_assess(session, dossier):
-        desk.save_plan(session, dossier_id, unit.id, PlanInput(method=Method.PRACTICAL_TASK, scheduled_on=today,
-                                                               scheduled_time="09:00", place=PLACE), by=assessor)
-    desk.schedule(session, dossier_id, by=assessor)
-    sitting = desk.record_session(session, dossier_id, SessionInput(
-        method=Method.PRACTICAL_TASK, held_on=today, place=PLACE, identity_checked=True,
-        unit_ids=[u.id for u in service.to_assess(session, dossier)]), by=assessor)
+    sitting = drive.scheduled(session, dossier, assessor=assessor, registrar=registrar, today=today, place=PLACE,
+                              time="09:00")
     units = service.to_assess(session, dossier)
     critical = [c for c in scoring.criteria_of(session, units[0].id) if c.critical]
     photo_only = critical[0].id if target == "partial" and critical else None
-    for unit in units[:2] if target == "scoring" else units:
-        for criterion in scoring.criteria_of(session, unit.id):
-            data = _judge(target, criterion, sitting=sitting.id, photo=photo, photo_only=photo_only)
-            scoring.save(session, dossier_id, criterion.id, data, by=assessor, today=today)
+    drive.scored(session, dossier, partial(_judge, target, sitting=sitting.id, photo=photo, photo_only=photo_only),
+                 by=assessor, today=today, units=units[:2] if target == "scoring" else units)
     if target == "scoring":
-        _paper(session, dossier_id, units, sitting=sitting.id, by=assessor)
+        _paper(session, dossier.id, units, sitting=sitting.id, by=assessor)
         return
-    moderation.finish_assessment(session, dossier_id, by=assessor, today=today, settings=settings)
-    if dossier.status in (DossierStatus.ASSESSED, DossierStatus.MODERATION):
-        _assigned(session, dossier_id, moderator, AccessPurpose.MODERATE, by=registrar, today=today)
-        if target == "moderation":
-            return
-        moderation.decide(session, dossier_id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],
-                          by=moderator)
-    _assigned(session, dossier_id, moderator, AccessPurpose.JURY, by=registrar, today=today)
-    _assigned(session, dossier_id, registrar, AccessPurpose.JURY, by=registrar, today=today, president=True)
+    drive.finished(session, dossier, assessor=assessor, settings=settings, today=today)
+    waiting = target == "moderation"  # the moderator is assigned, and has not read it yet
+    if drive.moderated(session, dossier, moderator=moderator, registrar=registrar, today=today, agree=not waiting) \
+            and waiting:
+        return
+    drive.jury_named(session, dossier.id, member=moderator, president=registrar, today=today)
     if target == "jury":
         return
-    found = scoring.results(session, dossier_id)
-    choices = {unit.id: found[unit.id].competent for unit in units}
-    for member in (moderator, registrar):
-        jury.vote(session, dossier_id, choices=choices, by=member)
-    jury.decide(session, dossier_id, reasons=REASONS[target], feedback=FEEDBACK[target], by=registrar, today=today)
+    drive.decided(session, dossier.id, member=moderator, president=registrar, reasons=REASONS[target],
+                  feedback=FEEDBACK[target], today=today)
 
 
 def _paper(session: Session, dossier_id: int, units: list[FrameworkUnit], *, sitting: int, by: User) -> None:
@@ -203,13 +180,6 @@ def _paper(session: Session, dossier_id: int, units: list[FrameworkUnit], *, sit
         verdicts = {c.id: Verdict.MET for c in scoring.criteria_of(session, units[2].id)}
         paper.key_in(session, dossier_id, units[2].id, session_id=sitting, verdicts=verdicts,
                      comment="Fiche remplie sur le chantier, sans écran.", by=by)
-
-
-def _assigned(session: Session, dossier_id: int, user: User, purpose: AccessPurpose, *, by: User, today: date,
-              president: bool = False) -> None:
-    row = assignment.assign(session, dossier_id, user_id=user.id, purpose=purpose, by=by, today=today,
-                            president=president)
-    assignment.declare(session, row.id, conflict=False, details="", by=user)
 
 
 REASONS = {"full": "Tous les blocs sont démontrés, y compris en sécurité.",

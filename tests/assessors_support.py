@@ -11,15 +11,14 @@ from sqlmodel import Session
 from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.storage import Store
-from assessors import assignment, desk, jury, moderation, registry, scoring
-from assessors.models import AccreditationCreate, JudgementInput, Method, ModerationOutcome, PlanInput, SessionInput
+from assessors import drive, registry
+from assessors.models import AccreditationCreate, JudgementInput
 from assessors.rules import Verdict
 from tests.dossiers_support import jpeg, make_dossier, publish_framework
 from tests.support import UserFactory
-from validation.dossiers import admissibility, evidence, portfolio, service
+from validation.dossiers import evidence, portfolio, service
 from validation.dossiers.models import AccessPurpose, Candidate, Dossier, EvidenceCreate, EvidenceKind
-from validation.dossiers.status import DossierStatus
-from validation.frameworks.models import Framework
+from validation.frameworks.models import Framework, FrameworkCriterion
 
 
 def today() -> date:
@@ -64,10 +63,7 @@ def frozen_dossier(session: Session, settings: Settings, framework: Framework, *
 def freeze(session: Session, settings: Settings, dossier: Dossier, *, counsellor: User, registrar: User) -> int:
     """A draft dossier submitted, admitted, given one photo linked to its first unit, its portfolio frozen;
     returns the photo's id."""
-    service.move(session, dossier.id, DossierStatus.SUBMITTED, by=counsellor)
-    service.move(session, dossier.id, DossierStatus.INTAKE_REVIEW, by=registrar)
-    admissibility.decide(session, dossier.id, decision="admissible", by=registrar)
-    service.move(session, dossier.id, DossierStatus.PORTFOLIO_IN_PROGRESS, by=counsellor)
+    drive.admitted(session, dossier.id, counsellor=counsellor, registrar=registrar)
     first = service.units(session, dossier.id)[0]
     received = evidence.add(session, dossier.id, EvidenceCreate(
         kind=EvidenceKind.PHOTO_OF_WORK, description="Casque et gants sur le chantier", unit_ids=[first.id],
@@ -95,10 +91,7 @@ def cast(session: Session, settings: Settings, users: UserFactory, *, account: U
 
 def assigned(session: Session, c: Cast, user: User, purpose: AccessPurpose, *, president: bool = False) -> int:
     """Assign and declare no conflict; returns the assignment id."""
-    row = assignment.assign(session, c.dossier.id, user_id=user.id, purpose=purpose, by=c.registrar,
-                            today=today(), president=president)
-    session.commit()
-    assignment.declare(session, row.id, conflict=False, details="", by=user)
+    row = drive.assigned(session, c.dossier.id, user, purpose, by=c.registrar, today=today(), president=president)
     session.commit()
     return row.id
 
@@ -106,15 +99,8 @@ def assigned(session: Session, c: Cast, user: User, purpose: AccessPurpose, *, p
 def scheduled(session: Session, c: Cast) -> int:
     """Assessor assigned and declared, every unit planned as a practical task, one session held
     (identity checked) for every unit; returns the session id."""
-    assigned(session, c, c.assessor, AccessPurpose.ASSESS)
-    for unit in service.units(session, c.dossier.id):
-        desk.save_plan(session, c.dossier.id, unit.id, PlanInput(
-            method=Method.PRACTICAL_TASK, scheduled_on=today(), place="Centre de Kayes"), by=c.assessor)
-    desk.schedule(session, c.dossier.id, by=c.assessor)
-    sitting = desk.record_session(session, c.dossier.id, SessionInput(
-        method=Method.PRACTICAL_TASK, held_on=today(), place="Centre de Kayes",
-        unit_ids=[u.id for u in service.units(session, c.dossier.id)], identity_checked=True),
-        by=c.assessor)
+    sitting = drive.scheduled(session, c.dossier, assessor=c.assessor, registrar=c.registrar, today=today(),
+                              place="Centre de Kayes")
     session.commit()
     return sitting.id
 
@@ -122,15 +108,13 @@ def scheduled(session: Session, c: Cast) -> int:
 def score_all(session: Session, c: Cast, sitting: int, *, photo_only: str | None = None,
               unmet: frozenset[str] = frozenset()) -> None:
     """Every criterion met on the session, except: `photo_only` met on the photo alone, `unmet` not yet met."""
-    for unit in service.units(session, c.dossier.id):
-        for criterion in scoring.criteria_of(session, unit.id):
-            if criterion.code == photo_only:
-                data = JudgementInput(verdict=Verdict.MET, evidence_ids=[c.photo_id])
-            elif criterion.code in unmet:
-                data = JudgementInput(verdict=Verdict.NOT_YET_MET, session_ids=[sitting])
-            else:
-                data = JudgementInput(verdict=Verdict.MET, session_ids=[sitting])
-            scoring.save(session, c.dossier.id, criterion.id, data, by=c.assessor, today=today())
+    def judge(criterion: FrameworkCriterion) -> JudgementInput:
+        if criterion.code == photo_only:
+            return JudgementInput(verdict=Verdict.MET, evidence_ids=[c.photo_id])
+        if criterion.code in unmet:
+            return JudgementInput(verdict=Verdict.NOT_YET_MET, session_ids=[sitting])
+        return JudgementInput(verdict=Verdict.MET, session_ids=[sitting])
+    drive.scored(session, c.dossier, judge, by=c.assessor, today=today())
     session.commit()
 
 
@@ -138,28 +122,19 @@ def to_jury(session: Session, settings: Settings, c: Cast, **scores: object) -> 
     """Scored, finished, moderated (agreed): the dossier waits for its jury."""
     sitting = scheduled(session, c)
     score_all(session, c, sitting, **scores)  # type: ignore[arg-type]
-    moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)
+    drive.finished(session, c.dossier, assessor=c.assessor, settings=settings, today=today())
     session.commit()
-    # type: ignore[union-attr]  # chosen for moderation
-    if session.get(Dossier, c.dossier.id).status == DossierStatus.ASSESSED:
-        assigned(session, c, c.moderator, AccessPurpose.MODERATE)
-        moderation.decide(session, c.dossier.id, outcome=ModerationOutcome.AGREE, comment="", unit_ids=[],
-                          by=c.moderator)
-        session.commit()
+    drive.moderated(session, c.dossier, moderator=c.moderator, registrar=c.registrar, today=today())
+    session.commit()
 
 
 def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> int:
     """A jury of the moderator and the registrar (president) validates every competent unit."""
     to_jury(session, settings, c, **scores)
-    assigned(session, c, c.moderator, AccessPurpose.JURY)
-    assigned(session, c, c.registrar, AccessPurpose.JURY, president=True)
-    found = scoring.results(session, c.dossier.id)
-    # Units carried from an earlier decision are not voted on again.
-    choices = {unit_id: result.competent for unit_id, result in found.items() if not result.carried}
-    for member in (c.moderator, c.registrar):
-        jury.vote(session, c.dossier.id, choices=choices, by=member)
-    decision = jury.decide(session, c.dossier.id, reasons="Le bloc 1 manque d'observation directe.",
-                           feedback="Revenez pour une observation du bloc 1.", by=c.registrar, today=today())
+    drive.jury_named(session, c.dossier.id, member=c.moderator, president=c.registrar, today=today())
+    decision = drive.decided(session, c.dossier.id, member=c.moderator, president=c.registrar,
+                             reasons="Le bloc 1 manque d'observation directe.",
+                             feedback="Revenez pour une observation du bloc 1.", today=today())
     session.commit()
     return decision.id
 

@@ -22,14 +22,14 @@ from sqlmodel import Session, select
 from acquis.auth.models import Role
 from acquis.config import Settings
 from acquis.storage import Store
+from assessors import drive
 from certificates.models import Certificate
 from tests.assessors_support import Cast, accredit, decided
 from tests.dossiers_support import jpeg, make_candidate, publish_framework
 from tests.postgres import free_port
 from tests.support import UserFactory
-from validation.dossiers import admissibility, evidence, portfolio, service
+from validation.dossiers import evidence, portfolio, service
 from validation.dossiers.models import Consent, Dossier, EvidenceCreate, EvidenceFile, EvidenceKind
-from validation.dossiers.status import DossierStatus
 
 ACQUIS = Path(sys.executable).with_name("acquis")
 PATIENCE = 60.0  # seconds before a wait gives up: far beyond what any step takes, even on a busy machine
@@ -150,10 +150,7 @@ def open_dossier(session: Session, settings: Settings, c: Cast, index: int) -> D
     unit = next(u for u in service.framework_units(session, c.framework.id) if u.code == UNIT)
     dossier = service.create(session, candidate.id, framework_id=c.framework.id,
                              unit_ids=[unit.id], by=c.counsellor)
-    service.move(session, dossier.id, DossierStatus.SUBMITTED, by=c.counsellor)
-    service.move(session, dossier.id, DossierStatus.INTAKE_REVIEW, by=c.registrar)
-    admissibility.decide(session, dossier.id, decision="admissible", by=c.registrar)
-    service.move(session, dossier.id, DossierStatus.PORTFOLIO_IN_PROGRESS, by=c.counsellor)
+    drive.admitted(session, dossier.id, counsellor=c.counsellor, registrar=c.registrar)
     session.commit()
     return dossier
 
