@@ -24,7 +24,7 @@ def _modules(text: str) -> Image.Image:
     zxing-cpp's encoder (C++, already here to read QR photos) picks the mode, the smallest version
     for level M and the mask by the standard's penalty rules, some twenty times faster than the
     pure-Python `qrcode`, whose mask search was a tenth of the cost of issuing a certificate.
-    On seal texts it uses alphanumeric mode and the same version as `qrcode` (tests/test_qr.py)."""
+    On seal texts it uses alphanumeric mode and the same version as `qrcode` (tests/kernel/test_qr.py)."""
     # Alphanumeric mode packs two characters in 11 bits; byte mode would need 16 and a larger,
     # harder-to-scan code. Refuse text that would silently need byte mode.
     if not QR_ALPHANUMERIC.fullmatch(text):

@@ -1,7 +1,7 @@
 """Bulk issuance on 2 cores ÷ on 1 core: `acquis certificates issue --all-decided` over 1,000 jury decisions.
 
-One real decision is made through the whole assessment (tests/assessors_support.py); the others are
-dossiers registered through the services (tests/dossiers_support.py) that carry a copy of its decision,
+One real decision is made through the whole assessment (tests/support/assessors.py); the others are
+dossiers registered through the services (tests/support/dossiers.py) that carry a copy of its decision,
 which is all that issuing reads. The same database is copied for each run, and the real command runs
 as a subprocess pinned to one core, then to two (os.sched_setaffinity): its PDF workers default to the
 cores it may use (ACQUIS_PDF_WORKERS unset), so this is the speed-up a registrar gets from a second core.
@@ -22,9 +22,9 @@ from acquis.db import make_engine
 from assessors.models import JuryDecision
 from benchmarks.report import Figure
 from certificates import keystore
-from tests.assessors_support import cast, decided
-from tests.dossiers_support import candidate_data
-from tests.support import UserFactory
+from tests.support.assessors import cast, decided
+from tests.support.dossiers import candidate_data
+from tests.support.web import UserFactory
 from validation.dossiers import candidates, consents
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import ConsentCreate, ConsentMethod, ConsentPurpose

@@ -21,7 +21,7 @@ from benchmarks import bulk_issuance, scale, serving
 from benchmarks.report import Figure, write
 from certificates import keys, keystore, pdf, service
 from certificates.verify import trusted_keys, verify_seal
-from tests.certificates_support import issue_request
+from tests.support.certificates import issue_request
 
 
 def best_of(action: Callable[[], object], *, rounds: int, per_round: int) -> float:

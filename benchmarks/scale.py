@@ -31,7 +31,7 @@ from urllib.parse import quote
 from benchmarks import scale_seed, servers
 from benchmarks.report import Figure, table
 from benchmarks.servers import fetch, serving
-from tests.postgres import Cluster, find_bindir, free_port
+from tests.support.postgres import Cluster, find_bindir, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CANDIDATES = int(os.environ.get("ACQUIS_BENCH_SCALE_CANDIDATES", "100000"))

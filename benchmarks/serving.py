@@ -16,7 +16,7 @@ from benchmarks import servers
 from benchmarks.report import Figure
 from benchmarks.servers import serving
 from certificates import service
-from tests.postgres import free_port
+from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 32

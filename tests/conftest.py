@@ -16,12 +16,12 @@ from acquis.audit import AuditHead
 from acquis.config import Settings, complete
 from acquis.db import make_engine
 from acquis.main import create_app, metadata
-from tests.browser import CHROMIUM_ARGS, chromium_path, serving
-from tests.postgres import Cluster, find_bindir
-from tests.support import UserFactory
+from tests.support.browser import CHROMIUM_ARGS, chromium_path, serving
+from tests.support.postgres import Cluster, find_bindir
+from tests.support.web import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# No scheduled job runs behind a test's back (a lapse in the middle of a dossier test); tests/test_jobs.py
+# No scheduled job runs behind a test's back (a lapse in the middle of a dossier test); tests/kernel/test_jobs.py
 # turns the scheduler on where it is the subject. Servers the tests start inherit this too.
 os.environ.setdefault("ACQUIS_JOBS", "off")
 
@@ -57,7 +57,7 @@ def postgres_url() -> Iterator[str]:
 
 
 def _schema(url: str, data_dir: object) -> None:
-    """The models' schema, stamped as migrated (tests/test_migrations.py checks the migrations)."""
+    """The models' schema, stamped as migrated (tests/kernel/test_migrations.py checks the migrations)."""
     engine = make_engine(Settings(data_dir=data_dir, database_url=url, secret_key="t"))
     metadata().create_all(engine)
     with Session(engine) as session:

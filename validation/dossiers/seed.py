@@ -70,7 +70,7 @@ PEOPLE = (
 def seed_demo(session: Session, settings: Settings, *, store: Store) -> list[Dossier]:
     """Seed once, and only when a published framework and the demo accounts exist."""
     # Until the dossier tables' migration is written, a migrated database has none of them: then the
-    # demo goes on without dossiers (tests/test_migrations.py reports the missing migration).
+    # demo goes on without dossiers (tests/kernel/test_migrations.py reports the missing migration).
     if not inspect(session.connection()).has_table(Dossier.__tablename__):
         return []
     framework = _framework(session)

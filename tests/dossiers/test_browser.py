@@ -1,0 +1,84 @@
+"""In Chromium on a phone-sized screen: a counsellor builds a dossier, the registrar admits it."""
+
+import re
+
+import pytest
+from sqlmodel import Session
+
+from acquis.auth.models import Role
+from tests.support.browser import fits_the_phone as browser_fits
+from tests.support.browser import log_in, log_out, screenshot
+from tests.support.dossiers import (
+    add_jobs,
+    jpeg,
+    publish_framework,
+    record_oral_consent,
+    register_candidate,
+    upload_evidence,
+)
+from tests.support.web import UserFactory
+from validation.dossiers.seed import sample_pdf, sample_wav
+
+pytestmark = pytest.mark.browser
+
+JOBS = (("SA", "Riyad", "Al-Bina Contracting", "Maçon coffreur", "2014-02-01", "2018-12-31"),
+        ("CI", "Abidjan", "Chantier Cocody", "Maçon", "2019-03-01", "2021-06-30"))
+EVIDENCE = (("photo_of_work", "mur.jpg", "image/jpeg", jpeg(11, size=(640, 480))),
+            ("payslip", "paie.pdf", "application/pdf", sample_pdf("Bulletin de salaire Riyad")),
+            ("oral_narrative", "recit.wav", "audio/wav", sample_wav(5)))
+
+
+def fits_the_phone(page: object) -> None:
+    assert browser_fits(page)
+
+
+def test_counsellor_builds_a_dossier_and_registrar_declares_it_admissible(
+        browser: object, live_url: str, session: Session, users: UserFactory, database_url: str) -> None:
+    users(Role.COUNSELLOR, name="Fatoumata Diarra")
+    users(Role.REGISTRAR, name="Moussa Keïta")
+    publish_framework(session)
+    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
+    page = context.new_page()
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    log_in(page, live_url, "counsellor")
+
+    page.goto(f"{live_url}/candidates/new")
+    login, code = register_candidate(page, {
+        "family_name": "Coulibaly", "given_names": "Bakary", "birth_date": "1986-07-14", "id_number": "AB 456 789",
+        "phone": "76 45 45 45", "region": "Kayes", "commune": "Diéma"})
+    assert re.fullmatch(r"\d{10}", code)
+    assert login == "+22376454545"
+    page.click("#to-candidate")
+    record_oral_consent(page)
+    add_jobs(page, JOBS)
+    assert "Arabie saoudite" in page.inner_text("#timeline") and "Côte d’Ivoire" in page.inner_text("#timeline")
+    fits_the_phone(page)
+    screenshot(page, f"dossier-candidate-{database_url.split(':')[0].split('+')[0]}")
+
+    page.click("#new-dossier")
+    page.click("#dossier-form button[type=submit]")
+    page.wait_for_selector("#dossier-title")
+    dossier_url = page.url
+    for kind, name, media_type, data in EVIDENCE:
+        upload_evidence(page, kind, name, media_type, data)
+    assert page.locator("#evidence-list li[id^=evidence-]").count() == 3
+    page.click("form[data-move=submitted] button")
+    page.wait_for_selector("#dossier-status [data-status=submitted]")
+    fits_the_phone(page)
+    log_out(page)
+
+    log_in(page, live_url, "registrar")
+    page.goto(dossier_url)
+    page.click("form[data-move=intake_review] button")
+    page.wait_for_selector("#dossier-status [data-status=intake_review]")
+    page.click("#decide")
+    assert page.locator("#checks li[data-passed=yes]").count() == 4
+    page.check("input[name=decision][value=admissible]")
+    page.click("#decide-submit")
+    page.wait_for_selector("#dossier-status [data-status=admissible]")
+    assert "Recevable" in page.inner_text("#dossier-status")
+    fits_the_phone(page)
+    screenshot(page, f"dossier-admissible-{database_url.split(':')[0].split('+')[0]}")
+    assert hosts == {live_url.split("/")[2]}, "a page loaded something from another host"
+    context.close()
