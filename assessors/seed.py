@@ -16,31 +16,13 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.storage import Store
 from assessors import assignment, desk, jury, moderation, paper, registry, scoring, service
-from assessors.models import (
-    Accreditation,
-    AccreditationCreate,
-    JudgementInput,
-    Method,
-    ModerationOutcome,
-    PlanInput,
-    ProfileUpdate,
-    SessionInput,
-)
+from assessors.inputs import AccreditationCreate, JudgementInput, PlanInput, ProfileUpdate, SessionInput
+from assessors.models import Accreditation, Method, ModerationOutcome
 from assessors.rules import Verdict
 from validation.dossiers import admissibility, candidates, consents, evidence, portfolio, work_history
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import (
-    AccessPurpose,
-    Candidate,
-    CandidateCreate,
-    ConsentCreate,
-    ConsentMethod,
-    ConsentPurpose,
-    Dossier,
-    EvidenceCreate,
-    EvidenceKind,
-    WorkExperienceCreate,
-)
+from validation.dossiers.inputs import CandidateCreate, ConsentCreate, EvidenceCreate, WorkExperienceCreate
+from validation.dossiers.models import AccessPurpose, Candidate, ConsentMethod, ConsentPurpose, Dossier, EvidenceKind
 from validation.dossiers.seed import sample_jpeg, sample_pdf
 from validation.dossiers.status import DossierStatus as S
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkUnit

@@ -27,7 +27,8 @@ from tests.dossiers_support import candidate_data
 from tests.support import UserFactory
 from validation.dossiers import candidates, consents
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import ConsentCreate, ConsentMethod, ConsentPurpose
+from validation.dossiers.inputs import ConsentCreate
+from validation.dossiers.models import ConsentMethod, ConsentPurpose
 from validation.dossiers.status import DossierStatus
 
 ROOT = Path(__file__).resolve().parent.parent

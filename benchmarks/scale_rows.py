@@ -45,7 +45,6 @@ ABROAD = (("SA", "Riyad", "Al-Bina Contracting"), ("CI", "Abidjan", "Chantier de
           ("FR", "Montreuil", "Bâtir Est SARL"), ("ES", "Almería", "Invernaderos del Sur"),
           ("AE", "Dubaï", "Gulf Works LLC"), ("GA", "Libreville", "Socoba"))
 PLACE = "Centre de formation professionnelle de Bamako, atelier 2"
-PASSWORD_NOTE = "benchmark"
 
 
 @dataclass

@@ -12,12 +12,14 @@ from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.storage import Store
 from assessors import assignment, desk, jury, moderation, registry, scoring
-from assessors.models import AccreditationCreate, JudgementInput, Method, ModerationOutcome, PlanInput, SessionInput
+from assessors.inputs import AccreditationCreate, JudgementInput, PlanInput, SessionInput
+from assessors.models import Method, ModerationOutcome
 from assessors.rules import Verdict
 from tests.dossiers_support import jpeg, make_dossier, publish_framework
 from tests.support import UserFactory
 from validation.dossiers import admissibility, evidence, portfolio, service
-from validation.dossiers.models import AccessPurpose, Candidate, Dossier, EvidenceCreate, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import AccessPurpose, Candidate, Dossier, EvidenceKind
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework
 

@@ -28,7 +28,8 @@ from tests.dossiers_support import jpeg, make_candidate, publish_framework
 from tests.postgres import free_port
 from tests.support import UserFactory
 from validation.dossiers import admissibility, evidence, portfolio, service
-from validation.dossiers.models import Consent, Dossier, EvidenceCreate, EvidenceFile, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import Consent, Dossier, EvidenceFile, EvidenceKind
 from validation.dossiers.status import DossierStatus as S
 
 ACQUIS = Path(sys.executable).with_name("acquis")

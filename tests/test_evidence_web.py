@@ -10,7 +10,8 @@ from acquis.config import Settings
 from tests.dossiers_support import bearer, jpeg, make_dossier, publish_framework
 from tests.support import UserFactory, csrf_from, log_in
 from validation.dossiers import consents
-from validation.dossiers.models import ConsentCreate, ConsentMethod, ConsentPurpose, Evidence
+from validation.dossiers.inputs import ConsentCreate
+from validation.dossiers.models import ConsentMethod, ConsentPurpose, Evidence
 from validation.dossiers.seed import sample_pdf, sample_wav
 
 

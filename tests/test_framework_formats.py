@@ -25,7 +25,7 @@ from validation.frameworks.importers import (
     read_csv,
     read_yaml,
 )
-from validation.frameworks.models import FrameworkFile, FrameworkIn
+from validation.frameworks.inputs import FrameworkFile, FrameworkIn
 
 DEMO = Path(__file__).parents[1] / "validation" / "data" / "demo-frameworks.yaml"
 DATA = Path(__file__).parent / "data" / "frameworks"

@@ -26,7 +26,8 @@ from tests.resilience_support import wait_for
 from tests.support import UserFactory
 from validation.dossiers import evidence
 from validation.dossiers import jobs as dossier_jobs
-from validation.dossiers.models import EvidenceCreate, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import EvidenceKind
 
 LOOPBACK = ("127.0.0.1", 50123)
 ELSEWHERE = ("203.0.113.7", 50123)  # TEST-NET-3: any address that is not the machine itself

@@ -17,15 +17,8 @@ from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.errors import Conflict
 from assessors import appeals, desk, jury, moderation, scoring, service
-from assessors.models import (
-    AppealOutcome,
-    AppealWaiver,
-    JudgementInput,
-    Method,
-    ModerationOutcome,
-    PlanInput,
-    SessionInput,
-)
+from assessors.inputs import JudgementInput, PlanInput, SessionInput
+from assessors.models import AppealOutcome, AppealWaiver, Method, ModerationOutcome
 from assessors.rules import Verdict
 from certificates import decisions
 from certificates.models import Certificate, CertificateStatus

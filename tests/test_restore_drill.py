@@ -37,7 +37,8 @@ from tests.dossiers_support import jpeg, png
 from tests.resilience_support import PATIENCE, assert_store_matches_rows, wait_for
 from validation.dossiers import evidence, identity
 from validation.dossiers import service as dossier_service
-from validation.dossiers.models import Candidate, Dossier, Evidence, EvidenceCreate, EvidenceFile, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import Candidate, Dossier, Evidence, EvidenceFile, EvidenceKind
 from validation.dossiers.status import DossierStatus
 
 

@@ -194,12 +194,6 @@ def count_client_failure(session: Session, client: str | None, *, settings: Sett
     throttle.bump(session, key, window=LOGIN_WINDOW, now=utcnow())
 
 
-def authenticate(session: Session, *, login: str, password: str, client: str | None, settings: Settings) -> User:
-    """Both steps in one session (the login page reads in its own, outside the write transaction)."""
-    attempt = check_password(session, login=login, password=password, client=client, settings=settings)
-    return conclude_login(session, attempt, settings=settings)
-
-
 def _login_keys(settings: Settings, login: str, client: str) -> tuple[str, str]:
     return throttle.key(settings, "login", login, client), throttle.key(settings, "client", client)
 

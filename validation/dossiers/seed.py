@@ -16,17 +16,8 @@ from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.storage import Store
 from validation.dossiers import admissibility, candidates, consents, evidence, portfolio, service, work_history
-from validation.dossiers.models import (
-    Candidate,
-    CandidateCreate,
-    ConsentCreate,
-    ConsentMethod,
-    ConsentPurpose,
-    Dossier,
-    EvidenceCreate,
-    EvidenceKind,
-    WorkExperienceCreate,
-)
+from validation.dossiers.inputs import CandidateCreate, ConsentCreate, EvidenceCreate, WorkExperienceCreate
+from validation.dossiers.models import Candidate, ConsentMethod, ConsentPurpose, Dossier, EvidenceKind
 from validation.dossiers.status import DossierStatus as S
 from validation.frameworks.models import Framework
 

@@ -10,19 +10,13 @@ from acquis.auth.models import User
 from acquis.errors import Invalid
 from acquis.i18n import N_, _
 from validation.frameworks import service
+from validation.frameworks.inputs import ISCO08, Code, Input, Kind, MaybeText, RequiredText, Uri
 from validation.frameworks.models import (
-    ISCO08,
-    Code,
     Framework,
     FrameworkAlignment,
     FrameworkCriterion,
     FrameworkElement,
     FrameworkUnit,
-    Input,
-    Kind,
-    MaybeText,
-    RequiredText,
-    Uri,
 )
 
 Row = FrameworkUnit | FrameworkElement | FrameworkCriterion
