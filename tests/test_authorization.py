@@ -29,7 +29,7 @@ from tests.authorization_support import (
     is_login_redirect,
     routes,
 )
-from tests.support import PASSWORD, UserFactory, csrf_from, log_in
+from tests.support import PASSWORD, UserFactory, app_of, csrf_from, log_in
 from validation.dossiers import evidence
 from validation.dossiers import service as validation_service
 from validation.dossiers.models import AccessPurpose, Dossier
@@ -316,7 +316,7 @@ def test_every_route_answers_each_role_as_the_matrix_declares(demo: Demo, tmp_pa
 
 def differences(role: str, who: Caller, table: dict[str, dict[str, str]]) -> list[str]:
     """Every route called once by this role (and once more by its script, on /api/), compared with MATRIX."""
-    app: FastAPI = who.browser.app  # type: ignore[assignment]
+    app = app_of(who.browser)
     with Session(app.state.engine) as session:
         parameters = demo_parameters(session)
     found = []
@@ -355,7 +355,7 @@ def test_every_state_changing_route_refuses_a_logged_in_browser_without_its_csrf
     bearer = {"Authorization": f"Bearer {issue_api_token(session, admin, days=1, by=None)}"}
     session.commit()
     wrong: list[str] = []
-    for method, path in in_order(client.app):  # type: ignore[arg-type]
+    for method, path in in_order(app_of(client)):
         if method in SAFE_METHODS:
             continue
         route, url = f"{method} {path}", PARAMETER.sub("1", path)
@@ -402,7 +402,7 @@ def test_an_assessor_cannot_add_evidence_to_the_dossier_they_sent_back_for_more(
     unit = validation_service.units(session, c.dossier.id)[0]
     desk.flag(session, c.dossier.id, reasons={unit.id: "Ajoutez une photo du coffrage."}, by=c.assessor)
     session.commit()
-    assert session.get(Dossier, c.dossier.id).status == DossierStatus.FLAGGED  # type: ignore[union-attr]
+    assert session.get(Dossier, c.dossier.id).status == DossierStatus.FLAGGED
     token = issue_api_token(session, c.assessor, days=1, by=None)
     session.commit()
     photo = {"file": ("coffrage.jpg", sample_jpeg("coffrage"), "image/jpeg")}

@@ -24,7 +24,7 @@ from tests.certificates_support import acquis
 from tests.dossiers_support import make_dossier, publish_framework
 from tests.operations_support import serving
 from tests.resilience_support import wait_for
-from tests.support import UserFactory, csrf_from, log_in
+from tests.support import UserFactory, app_of, csrf_from, log_in
 from validation.dossiers import jobs as dossier_jobs
 from validation.dossiers.models import Dossier
 from validation.dossiers.status import DossierStatus
@@ -170,7 +170,7 @@ def test_a_failing_job_is_shown_failed_and_a_running_one_cannot_start_twice(
     page = client.get("/jobs").text
     assert 'data-result="failed"' in page and runs(session, "public-documents")[0].error
 
-    with Session(client.app.state.engine) as other_worker:  # type: ignore[attr-defined]
+    with Session(app_of(client).state.engine) as other_worker:
         assert jobs.claim(other_worker, dossier_jobs.LAPSE, now=utcnow(), scheduled=False)
         other_worker.commit()
     twice = client.post("/jobs/run", data={"job": "lapse", "csrf_token": token})

@@ -5,6 +5,7 @@ import io
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -126,7 +127,7 @@ def served_by(server: Served, route: str) -> dict[int, int]:
 
 
 def test_every_worker_of_acquis_serve_reports_the_counts_of_all(
-        sqlite_template: str, tmp_path: os.PathLike[str]) -> None:
+        sqlite_template: str, tmp_path: Path) -> None:
     settings = sqlite_settings(sqlite_template, tmp_path)
     with serving(settings, workers=2, ACQUIS_LOG_FORMAT="json") as (server,):
         sent = 0

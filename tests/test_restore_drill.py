@@ -62,7 +62,8 @@ class Writer(threading.Thread):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(daemon=True)
-        self.settings, self.stop, self.error = settings, threading.Event(), None
+        self.settings, self.stop = settings, threading.Event()
+        self.error: BaseException | None = None
         self.states: list[State] = []
         self.changed = threading.Condition()
 
