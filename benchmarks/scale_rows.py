@@ -179,7 +179,7 @@ def status_changes(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Itera
             if step == S.PORTFOLIO_SUBMITTED:
                 detail = {"manifest_sha256": _manifest(one, ctx)[1]}
             elif step == S.DECIDED:
-                detail = {"decision": ctx.id("jury_decision", one), "outcome": one.outcome.value}  # type: ignore[union-attr]
+                detail = {"decision": ctx.id("jury_decision", one), "outcome": str(one.outcome)}
             elif step == S.CERTIFIED:
                 detail = {"certificate": one.numbers[0]}
             yield {"id": next(ids), "dossier_id": one.dossier_id, "from_status": previous, "to_status": step,
@@ -293,7 +293,7 @@ def _judged(one: Plan) -> Iterator[tuple[FrameworkUnit, Any, int]]:
     if not one.reached(S.ASSESSMENT_SCHEDULED):
         return
     every = [(unit, criterion, position) for unit in one.units
-             for position, criterion in enumerate(one.trade.criteria[unit.id])]  # type: ignore[index]
+             for position, criterion in enumerate(one.trade.criteria[unit.id])]
     yield from every if one.reached(S.ASSESSED) else every[:len(every) // 2]
 
 
@@ -301,7 +301,7 @@ def judgements(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[
     for one in plans:
         saved = one.at(S.ASSESSED) or one.at(S.ASSESSMENT_SCHEDULED)
         for unit, criterion, position in _judged(one):
-            verdict = Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET  # type: ignore[arg-type]
+            verdict = Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET
             yield {"id": next(ids), "dossier_id": one.dossier_id, "round": 1, "unit_id": unit.id,
                    "criterion_id": criterion.id, "verdict": verdict, "evidence_ids": [ctx.id("evidence", one)],
                    "session_ids": [ctx.id("assessment_session", one)], "version": 1, "source": Source.SCREEN,
@@ -314,9 +314,9 @@ def _judge_unit(ctx: Context, one: Plan, unit: FrameworkUnit) -> rules.UnitResul
                rules.Source(f"session:{ctx.id('assessment_session', one)}", Method.OBSERVATION.value,
                             one.moment(S.ASSESSMENT_SCHEDULED).date()))
     judged = [rules.Judgement(c.code, c.critical,
-                              Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET,  # type: ignore[arg-type]
+                              Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET,
                               sources)
-              for position, c in enumerate(one.trade.criteria[unit.id])]  # type: ignore[index]
+              for position, c in enumerate(one.trade.criteria[unit.id])]
     defaults = (one.trade.framework.default_rules or {}).get("currency_years") or {}
     years = unit.currency_years or int(defaults.get("critical") or defaults.get("default")
                                        or scoring.DEFAULT_CURRENCY_YEARS)

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from acquis.auth.models import Role, User
-from acquis.auth.service import HASHER
+from acquis.auth.passwords import HASHER
 
 PASSWORD = "correct horse battery"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from acquis import audit, phones
 from acquis.auth import passwords, throttle
 from acquis.auth.models import ApiToken, Role, User, UserCreate, UserSession
-from acquis.auth.passwords import HASHER as HASHER  # re-exported: tests and benchmarks hash with it
+from acquis.auth.passwords import HASHER
 from acquis.config import Settings
 from acquis.db import rowcount, utcnow
 from acquis.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
