@@ -14,6 +14,7 @@ demo: system-check $(VENV)/.runtime catalogs
 
 test: system-check $(VENV)/.dev catalogs
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --durations=30
 
 lint: $(VENV)/.dev

@@ -3,13 +3,14 @@
 import json
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 import typer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -44,6 +45,7 @@ app.add_typer(frameworks_app, name="frameworks")
 
 USAGE_ERROR = 2
 NOT_VALID = 1
+Validated = TypeVar("Validated", bound=BaseModel)
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
@@ -308,11 +310,11 @@ def announce_demo(accounts: list[tuple[str, str]], settings: Settings, *, genera
     typer.echo(rule)
 
 
-def _validated(model: Callable[..., Any], **values: Any) -> Any:
+def _validated(model: type[Validated], **values: Any) -> Validated:
     try:
-        return model.model_validate(values)  # type: ignore[attr-defined]
-    except ValueError as error:
-        first = error.errors()[0]  # type: ignore[attr-defined]
+        return model.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
         fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
 
 

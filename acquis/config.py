@@ -3,7 +3,7 @@
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,13 +91,13 @@ class Settings(BaseSettings):
         return self.public_url.startswith("https://")
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the data dir created and defaults filled in.
 
     The secret key is generated into the data dir on first run, so that sessions survive a
     restart without anyone having to invent a secret by hand.
     """
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = Settings(**overrides)
     return complete(settings)
 
 

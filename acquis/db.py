@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
 
@@ -46,6 +46,20 @@ class Row(SQLModel):
     that holds a row reads ``row.id`` as an ``int`` (it is None only between construction and the flush)."""
 
     id: int = Field(default=None, primary_key=True)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run by ``Session.execute`` matched (SQLAlchemy types that result as a
+    plain Result; for these statements it is a CursorResult, which counts them)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
+    return result.rowcount
+
+
+def engine_of(session: Session) -> Engine:
+    """The engine a session was opened on (a command keeps using it once its session is closed)."""
+    bind = session.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
 
 
 def str_enum(enum_class: type[StrEnum]) -> sa.Enum:

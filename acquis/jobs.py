@@ -23,7 +23,8 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from acquis import backup
 from acquis.config import Settings
-from acquis.db import Row, UTCDateTime, utcnow
+from acquis.db import Row, UTCDateTime, rowcount, utcnow
+from acquis.dumps import FileColumns
 from acquis.errors import Conflict, NotFound
 from acquis.i18n import N_
 
@@ -156,7 +157,7 @@ def claim(session: Session, job: Job, *, now: datetime, scheduled: bool) -> bool
     # SQLite serialises writers (BEGIN IMMEDIATE), so exactly one claimant sees a row change.
     claimed = session.execute(update(JobLease).where(*conditions).values(
         leased_until=now + job.lease, leased_by=holder(), running_since=now))
-    return claimed.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(claimed) == 1
 
 
 def _claimed(engine: Engine, job: Job, *, now: datetime, scheduled: bool) -> bool:
@@ -304,7 +305,7 @@ class BackupIncomplete(Conflict):
     default_message = N_("Sauvegarde incomplète : des fichiers manquent dans le stockage.")
 
 
-def nightly_backup(references: backup.FileColumns) -> Job:
+def nightly_backup(references: FileColumns) -> Job:
     """A backup into ACQUIS_BACKUP_DIR every night, keeping the ACQUIS_BACKUP_KEEP newest."""
     def run(context: Context) -> dict[str, Any]:
         target = context.settings.backup_dir

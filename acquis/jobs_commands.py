@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from acquis import jobs
 from acquis.config import Settings, load_settings
+from acquis.db import engine_of
 from acquis.errors import AcquisError
 
 Database = Callable[..., AbstractContextManager[Session]]
@@ -43,14 +44,14 @@ def register(app: typer.Typer, *, database: Database, fail: Fail, jobs_of: JobsO
         """Run a job now, whatever its schedule (for cron with ACQUIS_JOBS=off); exit 1 if it fails."""
         settings = load_settings()
         with database(settings) as session:
-            engine = session.get_bind()
+            engine = engine_of(session)
         try:
             job = jobs.find(jobs_of(settings), name)
-            run = jobs.run_now(engine, settings, job)  # type: ignore[arg-type]
+            run = jobs.run_now(engine, settings, job)
         except AcquisError as error:
             fail(f"{name}: {error.message}")
         finally:
-            engine.dispose()  # type: ignore[union-attr]
+            engine.dispose()
         if run.result != "ok":
             fail(f"{name} failed after {run.duration_ms} ms: {run.error}", FAILED)
         details = ", ".join(f"{key} {value}" for key, value in run.detail.items()) or "done"

@@ -30,7 +30,7 @@ def _weasyprint() -> tuple[Any, Any]:
     import weasyprint
     from weasyprint.urls import URLFetcher
 
-    class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
+    class LocalOnlyFetcher(URLFetcher):
         """Refuses every URL but data: and files in the allowed folders: a PDF fetches nothing."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:

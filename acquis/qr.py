@@ -30,10 +30,8 @@ def _modules(text: str) -> Image.Image:
     if not QR_ALPHANUMERIC.fullmatch(text):
         raise NotQrAlphanumeric()
     code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = zxingcpp.write_barcode_to_image(code, scale=1, add_quiet_zones=False)
-    height, width = image.shape
-    # zxing-cpp's Image is a buffer of bytes, one a pixel, row by row (its type stub does not say so).
-    return Image.frombytes("L", (width, height), bytes(image))  # type: ignore[call-overload]
+    # zxing-cpp's Image is one byte a pixel, row by row; it describes itself by the array interface.
+    return Image.fromarray(zxingcpp.write_barcode_to_image(code, scale=1, add_quiet_zones=False))
 
 
 def qr_version(text: str) -> int:

@@ -36,7 +36,7 @@ current_request_id: ContextVar[str | None] = ContextVar("current_request_id", de
 def request_id_from(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
-            given = value.decode("latin-1")
+            given: str = value.decode("latin-1")
             if VALID_REQUEST_ID.fullmatch(given):
                 return given
     return secrets.token_hex(8)

@@ -61,9 +61,9 @@ def make_templates() -> Jinja2Templates:
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
-    )
+    # The i18n extension adds install_gettext_callables to the environment when it loads; jinja2's types miss it.
+    with_i18n: Any = env
+    with_i18n.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)
     env.globals["csrf_token"] = csrf_token
     env.globals["url_for"] = url_for  # before Jinja2Templates, which only sets its own if none is set
     env.globals["public_url_for"] = public_url_for
@@ -100,7 +100,8 @@ def public_url_for(context: Mapping[str, Any], name: str, /, **path_params: Any)
 
 def public_url(request: Request, name: str, /, **path_params: Any) -> str:
     """A named route's absolute URL under ACQUIS_PUBLIC_URL (API `url` fields, paper), never from the Host header."""
-    return request.app.state.settings.public_url.rstrip("/") + route_path(request, name, **path_params)
+    base: str = request.app.state.settings.public_url
+    return base.rstrip("/") + route_path(request, name, **path_params)
 
 
 def route_path(request: Request, name: str, /, **path_params: Any) -> str:

@@ -13,7 +13,7 @@ from acquis.db import utcnow
 from acquis.errors import Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_
 from assessors import registry, service
-from assessors.models import Assignment, Declaration, DossierAssessment, JuryDecision
+from assessors.models import Assignment, Declaration, DossierAssessment
 from validation.dossiers import access
 from validation.dossiers import service as dossiers
 from validation.dossiers.access import CounsellorCannotJudge
@@ -252,10 +252,3 @@ def registrar_queue(session: Session, *, limit: int | None = None) -> list[Dossi
     return list(session.exec(select(Dossier).where(col(Dossier.status).in_([s.value for s in waiting]))
                              .order_by(col(Dossier.status_changed_at)).limit(limit)))
 
-
-def jury_members(session: Session, dossier_id: int) -> list[Assignment]:
-    return service.active(session, dossier_id, purpose=AccessPurpose.JURY)
-
-
-def decided_by(session: Session, decision: JuryDecision) -> set[int]:
-    return {member["user_id"] for member in decision.members}

@@ -12,19 +12,11 @@ from acquis.db import utcnow
 from acquis.errors import AcquisError, Invalid
 from acquis.i18n import N_
 from assessors import messages, service
-from assessors.models import (
-    AssessmentSession,
-    EvidenceReview,
-    Method,
-    PlanInput,
-    Relevance,
-    SessionInput,
-    UnitFlag,
-    UnitPlan,
-)
+from assessors.inputs import PlanInput, SessionInput
+from assessors.models import AssessmentSession, EvidenceReview, Relevance, UnitFlag, UnitPlan
 from validation.dossiers import access, evidence, portfolio
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import AccessPurpose, Dossier, Evidence, EvidenceFile, EvidenceLink, StatusChange
+from validation.dossiers.models import AccessPurpose, Dossier, Evidence, EvidenceFile, StatusChange
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import FrameworkUnit
 
@@ -239,14 +231,3 @@ def record_session(session: Session, dossier_id: int, data: SessionInput, *, by:
                                                "units": row.unit_ids, "identity_checked": data.identity_checked})
     return row
 
-
-def unit_links(session: Session, dossier_id: int) -> dict[int, set[int]]:
-    """For each evidence item of the dossier, the units it was linked to by the candidate or counsellor."""
-    found: dict[int, set[int]] = {}
-    for link in session.exec(select(EvidenceLink).join(Evidence, col(Evidence.id) == EvidenceLink.evidence_id)
-                             .where(Evidence.dossier_id == dossier_id)):
-        found.setdefault(link.evidence_id, set()).add(link.unit_id)
-    return found
-
-
-DIRECT_METHODS = frozenset({Method.OBSERVATION, Method.PRACTICAL_TASK})

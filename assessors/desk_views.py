@@ -15,7 +15,8 @@ from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
 from acquis.web import render
 from assessors import desk, moderation, pages, scoring, service
-from assessors.models import Method, PlanInput, Relevance, SessionInput
+from assessors.inputs import PlanInput, SessionInput
+from assessors.models import Method, Relevance
 from validation.dossiers import access, paper_code_views, work_history
 from validation.dossiers.models import AccessPurpose, Language
 from validation.dossiers.paper_codes import FormKind

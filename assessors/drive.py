@@ -11,16 +11,8 @@ from sqlmodel import Session
 from acquis.auth.models import User
 from acquis.config import Settings
 from assessors import assignment, desk, jury, moderation, scoring, service
-from assessors.models import (
-    AssessmentSession,
-    Assignment,
-    JudgementInput,
-    JuryDecision,
-    Method,
-    ModerationOutcome,
-    PlanInput,
-    SessionInput,
-)
+from assessors.inputs import JudgementInput, PlanInput, SessionInput
+from assessors.models import AssessmentSession, Assignment, JuryDecision, Method, ModerationOutcome
 from validation.dossiers import admissibility
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import AccessPurpose, Dossier

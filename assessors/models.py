@@ -3,15 +3,12 @@ sessions, criterion judgements and unit results, moderation, jury, appeals, gap 
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-import pydantic
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from acquis.db import Row, UTCDateTime, str_enum, utcnow
-from acquis.i18n import N_, gettext
 from assessors.rules import Outcome, Verdict
 from validation.dossiers.models import AccessPurpose
 
@@ -355,69 +352,3 @@ class GapPlan(Row, table=True):
     decision_id: int = Field(foreign_key="jury_decision.id", unique=True)
     items: list[dict[str, Any]] = _json_list()
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-# --- input models ------------------------------------------------------------------------------
-
-SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
-PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
-Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300, pattern=SINGLE_LINE)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=PRINTABLE)]
-DATES_REVERSED = N_("La date de fin vient avant la date de début.")
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_none(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            return {key: value for key, value in values.items() if value != ""}
-        return values
-
-
-class AccreditationCreate(Input):
-    framework_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    valid_from: date
-    valid_until: date
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> "AccreditationCreate":
-        if self.valid_until < self.valid_from:
-            raise ValueError(gettext(DATES_REVERSED))
-        return self
-
-
-class ProfileUpdate(Input):
-    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]] = pydantic.Field(
-        default_factory=list, max_length=10)
-    region: Line = ""
-
-
-class PlanInput(Input):
-    method: Method
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] = "fr"
-    accommodations: LongText = ""
-    scheduled_on: date | None = None
-    scheduled_time: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] | None = None
-    place: Line = ""
-
-
-class SessionInput(Input):
-    method: Method
-    held_on: date
-    place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300,
-                                            pattern=SINGLE_LINE)]
-    unit_ids: list[int] = pydantic.Field(min_length=1, max_length=100)
-    present_ids: list[int] = pydantic.Field(default_factory=list, max_length=20)
-    identity_checked: bool = False
-    note: LongText = ""
-
-
-class JudgementInput(Input):
-    verdict: Verdict | None = None
-    evidence_ids: list[int] = pydantic.Field(default_factory=list, max_length=200)
-    session_ids: list[int] = pydantic.Field(default_factory=list, max_length=50)
-    comment: LongText = ""
-    version: int = pydantic.Field(default=0, ge=0)

@@ -13,9 +13,13 @@ from validation.dossiers.models import Dossier
 
 def title(node: Any, prefix: str = "title") -> str:
     """A framework node's title (or text) in the page's language, French when there is no translation."""
-    get = node.get if isinstance(node, dict) else (lambda key: getattr(node, key, None))
-    english = get(f"{prefix}_en")
-    return english if i18n.current_language.get() == "en" and english else (get(f"{prefix}_fr") or "")
+    english: str | None = _field(node, f"{prefix}_en")
+    french: str | None = _field(node, f"{prefix}_fr")
+    return english if i18n.current_language.get() == "en" and english else (french or "")
+
+
+def _field(node: Any, name: str) -> Any:
+    return node.get(name) if isinstance(node, dict) else getattr(node, name, None)
 
 
 today = pages.today

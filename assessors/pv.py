@@ -6,6 +6,7 @@ from acquis import i18n, pdf
 from acquis.web import make_templates
 from assessors import labels, pages, service
 from assessors.models import JuryDecision
+from validation.dossiers import pages as dossier_pages
 from validation.dossiers import service as dossiers
 
 
@@ -15,5 +16,5 @@ def render_pdf(session: Session, decision: JuryDecision) -> bytes:
     template = make_templates().env.get_template("assessors/pv_pdf.html")
     html = template.render(decision=decision, dossier=dossier, candidate=dossiers.candidate_of(session, dossier),
                            framework=service.framework(session, dossier), AL=labels, title=pages.title,
-                           day=pages.pages.day, why=labels.why, lang=i18n.current_language.get())
+                           day=dossier_pages.day, why=labels.why, lang=i18n.current_language.get())
     return pdf.render_pdf(html)

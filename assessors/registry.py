@@ -10,7 +10,8 @@ from acquis.auth.models import Role, User
 from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid, NotFound
 from acquis.i18n import N_
-from assessors.models import Accreditation, AccreditationCreate, AssessorProfile, ProfileUpdate
+from assessors.inputs import AccreditationCreate, ProfileUpdate
+from assessors.models import Accreditation, AssessorProfile
 from validation.frameworks.models import Framework
 
 
@@ -39,9 +40,6 @@ class Assessor:
     user: User
     profile: AssessorProfile
     accreditations: list[Accreditation]
-
-    def accredited_for(self, framework_code: str, day: date) -> bool:
-        return any(a.framework_code == framework_code and a.valid_on(day) for a in self.accreditations)
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -13,7 +13,7 @@ from acquis.errors import AcquisError
 from acquis.forms import FormDep
 from acquis.web import render
 from assessors import pages, registry
-from assessors.models import AccreditationCreate, ProfileUpdate
+from assessors.inputs import AccreditationCreate, ProfileUpdate
 from validation.dossiers.models import Language
 
 router = APIRouter()

@@ -13,15 +13,8 @@ from acquis.db import utcnow
 from acquis.errors import AcquisError, Conflict, Invalid
 from acquis.i18n import N_, gettext
 from assessors import desk, rules, service
-from assessors.models import (
-    AssessmentSession,
-    CriterionJudgement,
-    JudgementInput,
-    Method,
-    PaperChecklist,
-    Source,
-    UnitResult,
-)
+from assessors.inputs import JudgementInput
+from assessors.models import AssessmentSession, CriterionJudgement, Method, PaperChecklist, Source, UnitResult
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import AccessPurpose, Dossier, Evidence, Verification
 from validation.dossiers.status import DossierStatus

@@ -14,7 +14,8 @@ from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
 from acquis.web import render
 from assessors import desk, moderation, pages, paper, scoring, service
-from assessors.models import DossierAssessment, JudgementInput
+from assessors.inputs import JudgementInput
+from assessors.models import DossierAssessment
 from assessors.rules import Verdict
 from validation.dossiers import access, paper_code_views, work_history
 from validation.dossiers.models import AccessPurpose

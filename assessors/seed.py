@@ -11,31 +11,19 @@ from functools import partial
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
+from acquis.auth import service as auth_service
 from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.storage import Store
 from assessors import drive, paper, registry, scoring, service
-from assessors.models import (
-    Accreditation,
-    AccreditationCreate,
-    JudgementInput,
-    ProfileUpdate,
-)
+from assessors.inputs import AccreditationCreate, JudgementInput, ProfileUpdate
+from assessors.models import Accreditation
 from assessors.rules import Verdict
 from validation.dossiers import candidates, consents, evidence, portfolio, work_history
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import (
-    Candidate,
-    CandidateCreate,
-    ConsentCreate,
-    ConsentMethod,
-    ConsentPurpose,
-    Dossier,
-    EvidenceCreate,
-    EvidenceKind,
-    WorkExperienceCreate,
-)
+from validation.dossiers.inputs import CandidateCreate, ConsentCreate, EvidenceCreate, WorkExperienceCreate
+from validation.dossiers.models import Candidate, ConsentMethod, ConsentPurpose, Dossier, EvidenceKind
 from validation.dossiers.seed import sample_jpeg, sample_pdf
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkUnit
 
@@ -67,11 +55,10 @@ def seed_demo(session: Session, settings: Settings, *, store: Store) -> list[Dos
     # Until the integrator writes the assessment's migration, a migrated database lacks these tables.
     if not inspect(session.connection()).has_table(Accreditation.__tablename__):
         return []
-    staff = {login: session.exec(select(User).where(User.login == login)).first() for login in LOGINS}
+    people = auth_service.users_by_login(session, LOGINS)
     published = {f.code: f for f in reversed(dossiers.published_frameworks(session))}
-    if None in staff.values() or "DEMO-MAC-01" not in published:
+    if len(people) < len(LOGINS) or "DEMO-MAC-01" not in published:
         return []
-    people: dict[str, User] = staff  # type: ignore[assignment]
     if session.exec(select(Accreditation).where(Accreditation.user_id == people["assessor"].id)).first():
         return []
     today = utcnow().date()

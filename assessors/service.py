@@ -90,12 +90,12 @@ def held(session: Session, candidate_id: int, framework: Framework, *,
     validated on this version or on another version of the framework where the unit is the same competence
     (validation/frameworks/equivalence.py). `dossier`: the one asking; only decisions before it count, those of
     dossiers opened before it and its own earlier rounds (an upheld appeal keeps what was validated)."""
-    current = round_of(session, dossier.id) if dossier is not None else None
+    current = round_of(session, dossier.id) if dossier is not None else 0
     rows = session.exec(select(ValidatedUnit, JuryDecision).join(
         JuryDecision, col(JuryDecision.id) == ValidatedUnit.decision_id).where(
         ValidatedUnit.candidate_id == candidate_id, ValidatedUnit.framework_code == framework.code))
     earlier = [unit for unit, decision in rows if dossier is None or decision.dossier_id < dossier.id
-               or (decision.dossier_id == dossier.id and decision.round < current)]  # type: ignore[operator]
+               or (decision.dossier_id == dossier.id and decision.round < current)]
     here: dict[str, int] = {unit.code: unit.id for unit in dossiers.framework_units(session, framework.id)}
     pairs = {unit.unit_code: (unit.unit_id, here[unit.unit_code]) for unit in earlier if unit.unit_code in here}
     same = equivalence.same_competence(session, pairs.values())

@@ -33,14 +33,14 @@ def defaults(model: type[SQLModel]) -> dict[str, Any]:
     values: dict[str, Any] = {column.name: None for column in table_of(model).columns if column.nullable}
     for name, field in model.model_fields.items():
         if field.default_factory is not None:
-            values[name] = field.default_factory()  # type: ignore[call-arg]
+            values[name] = field.get_default(call_default_factory=True)
         elif field.default is not PydanticUndefined:
             values[name] = field.default
     return values
 
 
 def table_of(model: type[SQLModel]) -> sa.Table:
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
+    return model.metadata.tables[str(model.__tablename__)]
 
 
 def engine_for(url: str) -> Engine:
@@ -102,7 +102,7 @@ class Writer:
             cursor = raw.cursor()
             if self.postgresql:
                 # COPY is several times faster than INSERT on PostgreSQL.
-                with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:  # type: ignore[attr-defined]
+                with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
                     for row in values:
                         copy.write_row(row)
             else:

@@ -27,7 +27,8 @@ from tests.support.dossiers import candidate_data
 from tests.support.web import UserFactory
 from validation.dossiers import candidates, consents
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import ConsentCreate, ConsentMethod, ConsentPurpose
+from validation.dossiers.inputs import ConsentCreate
+from validation.dossiers.models import ConsentMethod, ConsentPurpose
 from validation.dossiers.status import DossierStatus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,13 +54,13 @@ def seed_pending(settings: Settings, count: int) -> None:
             candidate = candidates.register(session, candidate_data(family_name=f"Traoré {i}", phone=f"7{i:07d}",
                                             id_number=f"BK {i:07d}"), by=c.counsellor, settings=settings,
                                             with_account=False).candidate
-            consents.record(session, candidate.id, ConsentCreate(purpose=ConsentPurpose.PROCESSING,  # type: ignore[arg-type]
+            consents.record(session, candidate.id, ConsentCreate(purpose=ConsentPurpose.PROCESSING,
                                                                  method=ConsentMethod.ORAL), by=c.counsellor)
-            dossier = dossiers.create(session, candidate.id, framework_id=c.framework.id, unit_ids=None,  # type: ignore[arg-type]
+            dossier = dossiers.create(session, candidate.id, framework_id=c.framework.id, unit_ids=None,
                                       by=c.counsellor)
             dossier.status = DossierStatus.DECIDED
             session.add(dossier)
-            session.add(JuryDecision(dossier_id=dossier.id, **{f: getattr(model, f) for f in COPY_FIELDS}))  # type: ignore[arg-type]
+            session.add(JuryDecision(dossier_id=dossier.id, **{f: getattr(model, f) for f in COPY_FIELDS}))
             if i % 100 == 0:
                 session.commit()
         session.commit()

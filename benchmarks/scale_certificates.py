@@ -160,7 +160,7 @@ def _certificate(one: Plan, ctx: Context, signer: Signer, *, number: str, correc
         "qualification_title_en": framework.title_en, "isco08": framework.isco08,
         "units": [{"code": u.code, "title_fr": u.title_fr, "title_en": u.title_en, "validated": u.id in chosen}
                   for u in one.trade.units],
-        "decision": Decision(one.outcome.value),  # type: ignore[union-attr]
+        "decision": Decision(str(one.outcome)),
         "decision_date": one.moment(DossierStatus.DECIDED).date(),
         "issued_on": issued_at.date(), "issued_at": issued_at, "evidence_kinds": ["photo_of_work"],
         "assessment_methods": ["direct_observation"], "kid": signer.key.kid, "status_list_id": list_id,
@@ -170,7 +170,7 @@ def _certificate(one: Plan, ctx: Context, signer: Signer, *, number: str, correc
     cert = cast(Certificate, _Fields(**row, expires_on=None))
     claims = seal.Claims(number=number, holder_name=cert.holder_name, birth_date=cert.birth_date,
                          framework_code=cert.framework_code, framework_version=cert.framework_version,
-                         units=cert.validated_indices(), decision=cert.decision.value,  # type: ignore[arg-type]
+                         units=cert.validated_indices(), decision=cert.decision.value,
                          issued_on=cert.issued_on, expires_on=None, issuer_code=settings.issuer_code)
     row["seal"] = seal.sign(claims, signer.private)
     row["qr_text"] = seal.qr_text(settings.public_url, row["seal"])

@@ -45,7 +45,6 @@ ABROAD = (("SA", "Riyad", "Al-Bina Contracting"), ("CI", "Abidjan", "Chantier de
           ("FR", "Montreuil", "Bâtir Est SARL"), ("ES", "Almería", "Invernaderos del Sur"),
           ("AE", "Dubaï", "Gulf Works LLC"), ("GA", "Libreville", "Socoba"))
 PLACE = "Centre de formation professionnelle de Bamako, atelier 2"
-PASSWORD_NOTE = "benchmark"
 
 
 @dataclass
@@ -182,7 +181,7 @@ def status_changes(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Itera
             if step == DossierStatus.PORTFOLIO_SUBMITTED:
                 detail = {"manifest_sha256": _manifest(one, ctx)[1]}
             elif step == DossierStatus.DECIDED:
-                detail = {"decision": ctx.id("jury_decision", one), "outcome": one.outcome.value}  # type: ignore[union-attr]
+                detail = {"decision": ctx.id("jury_decision", one), "outcome": str(one.outcome)}
             elif step == DossierStatus.CERTIFIED:
                 detail = {"certificate": one.numbers[0]}
             yield {"id": next(ids), "dossier_id": one.dossier_id, "from_status": previous, "to_status": step,
@@ -296,7 +295,7 @@ def _judged(one: Plan) -> Iterator[tuple[FrameworkUnit, Any, int]]:
     if not one.reached(DossierStatus.ASSESSMENT_SCHEDULED):
         return
     every = [(unit, criterion, position) for unit in one.units
-             for position, criterion in enumerate(one.trade.criteria[unit.id])]  # type: ignore[index]
+             for position, criterion in enumerate(one.trade.criteria[unit.id])]
     yield from every if one.reached(DossierStatus.ASSESSED) else every[:len(every) // 2]
 
 
@@ -304,7 +303,7 @@ def judgements(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[
     for one in plans:
         saved = one.at(DossierStatus.ASSESSED) or one.at(DossierStatus.ASSESSMENT_SCHEDULED)
         for unit, criterion, position in _judged(one):
-            verdict = Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET  # type: ignore[arg-type]
+            verdict = Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET
             yield {"id": next(ids), "dossier_id": one.dossier_id, "round": 1, "unit_id": unit.id,
                    "criterion_id": criterion.id, "verdict": verdict, "evidence_ids": [ctx.id("evidence", one)],
                    "session_ids": [ctx.id("assessment_session", one)], "version": 1, "source": Source.SCREEN,
@@ -317,9 +316,9 @@ def _judge_unit(ctx: Context, one: Plan, unit: FrameworkUnit) -> rules.UnitResul
                rules.Source(f"session:{ctx.id('assessment_session', one)}", Method.OBSERVATION.value,
                             one.moment(DossierStatus.ASSESSMENT_SCHEDULED).date()))
     judged = [rules.Judgement(c.code, c.critical,
-                              Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET,  # type: ignore[arg-type]
+                              Verdict.NOT_YET_MET if one.failing.get(unit.id) == position else Verdict.MET,
                               sources)
-              for position, c in enumerate(one.trade.criteria[unit.id])]  # type: ignore[index]
+              for position, c in enumerate(one.trade.criteria[unit.id])]
     defaults = (one.trade.framework.default_rules or {}).get("currency_years") or {}
     years = unit.currency_years or int(defaults.get("critical") or defaults.get("default")
                                        or scoring.DEFAULT_CURRENCY_YEARS)

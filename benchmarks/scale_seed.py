@@ -25,7 +25,8 @@ from sqlmodel import Session, col, func, select
 
 from acquis import migrate
 from acquis.auth.models import Role, User, UserSession
-from acquis.auth.service import HASHER, token_digest
+from acquis.auth.passwords import HASHER
+from acquis.auth.service import token_digest
 from acquis.config import Settings, load_settings, with_demo_passphrase
 from acquis.db import make_engine, utcnow
 from acquis.errors import Conflict
@@ -60,6 +61,7 @@ from validation.dossiers.models import (
     EvidenceFile,
     EvidenceLink,
     PortfolioSnapshot,
+    Sex,
     StatusChange,
     WorkExperience,
 )
@@ -165,9 +167,9 @@ def _staff(writer: Writer, candidates: int, first: dict[str, int], password_hash
     people = [("admin", Role.ADMIN, "Aminata Traoré (admin)"), ("registrar", Role.REGISTRAR, "Moussa Keïta")]
     assessors = max(5, candidates // ASSESSORS_PER_DOSSIER)
     people += [("assessor" if i == 0 else f"assessor-{i + 1:03d}", Role.ASSESSOR,
-                f"{rows.GIVEN[rows.Sex.MALE][i % 18]} {rows.FAMILY[(i * 11) % 30].title()} (évaluateur)")
+                f"{rows.GIVEN[Sex.MALE][i % 18]} {rows.FAMILY[(i * 11) % 30].title()} (évaluateur)")
                for i in range(assessors)]
-    people += [(f"counsellor-{i + 1:03d}", Role.COUNSELLOR, f"{rows.GIVEN[rows.Sex.FEMALE][i % 18]} "
+    people += [(f"counsellor-{i + 1:03d}", Role.COUNSELLOR, f"{rows.GIVEN[Sex.FEMALE][i % 18]} "
                 f"{rows.FAMILY[(i * 13) % 30].title()} (conseillère)")
                for i in range(max(2, candidates // COUNSELLORS_PER_DOSSIER))]
     made = [{"id": next(ids), "login": login, "name": name, "role": role, "password_hash": password_hash,
@@ -238,10 +240,10 @@ def _manifest(engine: sa.Engine, settings: Settings, tokens: dict[str, str], cou
               seconds: float) -> dict[str, Any]:
     """What the load needs: session tokens, valid certificates' numbers and QR payloads, names to search."""
     with engine.connect() as connection:
-        sample = connection.execute(sa.select(Certificate.number, Certificate.qr_text)  # type: ignore[call-overload]
-                                    .where(Certificate.status == CertificateStatus.ISSUED).order_by(func.random())
+        sample = connection.execute(sa.select(col(Certificate.number), col(Certificate.qr_text))
+                                    .where(col(Certificate.status) == CertificateStatus.ISSUED).order_by(func.random())
                                     .limit(SAMPLES)).all()
-        names = connection.execute(sa.select(Candidate.family_name, Candidate.given_names)  # type: ignore[call-overload]
+        names = connection.execute(sa.select(col(Candidate.family_name), col(Candidate.given_names))
                                    .order_by(func.random()).limit(SAMPLES)).all()
     return {
         "database_url": settings.database_url, "password": PASSWORD, "sessions": tokens, "seconds": round(seconds, 1),

@@ -51,11 +51,11 @@ class Trade:
         sizes: dict[int, list[tuple[FrameworkUnit, ...]]] = {}
         for count in range(1, len(units) + 1):
             for subset in combinations(units, count):
-                sizes.setdefault(sum(len(by_unit[u.id]) for u in subset), []).append(subset)  # type: ignore[index]
+                sizes.setdefault(sum(len(by_unit[u.id]) for u in subset), []).append(subset)
         # Exactly 10 criteria where the trade allows it, else 9 and 11 in turn.
         goal = CRITERIA_PER_DOSSIER
         groups = [sizes[goal]] if goal in sizes else [sizes[s] for s in (goal - 1, goal + 1) if s in sizes]
-        return cls(framework, tuple(units), by_unit, tuple(tuple(g) for g in groups))  # type: ignore[arg-type]
+        return cls(framework, tuple(units), by_unit, tuple(tuple(g) for g in groups))
 
 
 @dataclass(frozen=True)
@@ -152,18 +152,18 @@ def plan(n: int, *, trades: list[Trade], staff: Staff, first: dict[str, int], no
 def _judge(one: Plan, rng: random.Random) -> None:
     """Which units stop on a criterion: all of them for a dossier decided without any unit."""
     for unit in one.units:
-        criteria = one.trade.criteria[unit.id]  # type: ignore[index]
+        criteria = one.trade.criteria[unit.id]
         if one.status == DossierStatus.GAP_PLAN or rng.random() < UNIT_NOT_YET_COMPETENT:
-            one.failing[unit.id] = rng.randrange(len(criteria))  # type: ignore[index]
+            one.failing[unit.id] = rng.randrange(len(criteria))
     if one.status in (DossierStatus.CERTIFIED, DossierStatus.DECIDED) and len(one.failing) == len(one.units):
-        one.failing.pop(one.units[0].id)  # type: ignore[arg-type]  # a certificate validates at least one unit
+        one.failing.pop(one.units[0].id)  # a certificate validates at least one unit
     validated = {unit.code for unit in one.units if one.competent(unit)}
     everything = [rules.UnitInQualification(unit.code, unit.mandatory) for unit in one.trade.units]
     one.outcome = rules.overall(validated, units=everything, rule=one.trade.framework.qualification_rule)
 
 
 def _moderation_reasons(one: Plan, settings: Settings) -> list[str]:
-    units = [rules.UnitForModeration(unit.code, any(c.critical for c in one.trade.criteria[unit.id]),  # type: ignore[index]
+    units = [rules.UnitForModeration(unit.code, any(c.critical for c in one.trade.criteria[unit.id]),
                                      one.competent(unit), 1 if unit.id in one.failing else 0) for unit in one.units]
     return rules.moderation_reasons(units, borderline_unmet=settings.moderation_borderline_unmet,
                                     sampled=moderation.sampled(settings, one.dossier_id, 1))

@@ -4,6 +4,8 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from fastapi import FastAPI
@@ -26,7 +28,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 os.environ.setdefault("ACQUIS_JOBS", "off")
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Skip locally; under CI a missing PostgreSQL or browser is a failure, never a silent skip."""
     if IN_CI:
         pytest.fail(f"required under CI=true: {reason}")
@@ -51,12 +53,12 @@ def postgres_url() -> Iterator[str]:
     bindir = find_bindir()
     if bindir is None:
         unavailable("no PostgreSQL server binaries (apt-get install postgresql)")
-    cluster = Cluster(bindir).start()  # type: ignore[arg-type]
+    cluster = Cluster(bindir).start()
     yield cluster.url
     cluster.stop()
 
 
-def _schema(url: str, data_dir: object) -> None:
+def _schema(url: str, data_dir: Path) -> None:
     """The models' schema, stamped as migrated (tests/kernel/test_migrations.py checks the migrations)."""
     engine = make_engine(Settings(data_dir=data_dir, database_url=url, secret_key="t"))
     metadata().create_all(engine)
@@ -90,7 +92,7 @@ def _admin(url: str, statement: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database with the full schema for this test alone (a copy of a template)."""
     if request.param == "sqlite":
         target = f"{tmp_path}/acquis.db"
@@ -101,7 +103,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[s
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with no tables at all, for migrating from scratch."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/empty.db"
@@ -118,7 +120,7 @@ def _postgres_database(request: pytest.FixtureRequest, *, template: str) -> Iter
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: object) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     return complete(Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret",
                              key_passphrase="test-passphrase", allowed_hosts="testserver"))  # TestClient's Host
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 from acquis import audit, phones
 from acquis.auth import passwords, throttle
 from acquis.auth.models import ApiToken, Role, User, UserCreate, UserSession
-from acquis.auth.passwords import HASHER as HASHER  # re-exported: tests and benchmarks hash with it
+from acquis.auth.passwords import HASHER
 from acquis.config import Settings
-from acquis.db import utcnow
+from acquis.db import rowcount, utcnow
 from acquis.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from acquis.i18n import N_
 
@@ -194,12 +194,6 @@ def count_client_failure(session: Session, client: str | None, *, settings: Sett
     throttle.bump(session, key, window=LOGIN_WINDOW, now=utcnow())
 
 
-def authenticate(session: Session, *, login: str, password: str, client: str | None, settings: Settings) -> User:
-    """Both steps in one session (the login page reads in its own, outside the write transaction)."""
-    attempt = check_password(session, login=login, password=password, client=client, settings=settings)
-    return conclude_login(session, attempt, settings=settings)
-
-
 def _login_keys(settings: Settings, login: str, client: str) -> tuple[str, str]:
     return throttle.key(settings, "login", login, client), throttle.key(settings, "client", client)
 
@@ -241,7 +235,7 @@ def end_sessions(session: Session, user: User, *, by: User | None, reason: str, 
     query = delete(UserSession).where(col(UserSession.user_id) == user.id)
     if keep:
         query = query.where(col(UserSession.token_hash) != token_digest(keep))
-    ended = session.execute(query).rowcount  # type: ignore[attr-defined]
+    ended = rowcount(session.execute(query))
     audit.record(session, actor=by, action="user.sessions_ended", entity_type="user", entity_id=user.id,
                  detail={"reason": reason, "sessions": ended})
     session.flush()
@@ -314,7 +308,7 @@ def issue_api_token(session: Session, user: User, *, days: int, by: User | None)
 
 def revoke_api_tokens(session: Session, user: User, *, by: User | None) -> int:
     """Revoke every live token of a user; returns how many."""
-    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()  # type: ignore[union-attr]
+    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))).all()
     for row in rows:
         row.revoked_at = utcnow()
         session.add(row)
@@ -341,8 +335,13 @@ def ensure_demo_users(session: Session, *, password: str) -> list[User]:
     return users
 
 
+def users_by_login(session: Session, logins: Iterable[str]) -> dict[str, User]:
+    """The accounts of these logins that exist, by login."""
+    return {user.login: user for user in session.exec(select(User).where(col(User.login).in_(list(logins))))}
+
+
 def users_with_roles(session: Session, roles: Iterable[Role]) -> list[User]:
-    return list(session.exec(select(User).where(User.role.in_(list(roles))).order_by(User.login)))  # type: ignore[attr-defined]
+    return list(session.exec(select(User).where(col(User.role).in_(list(roles))).order_by(col(User.login))))
 
 
 def all_users(session: Session) -> list[User]:

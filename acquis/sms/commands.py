@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from acquis.config import load_settings
+from acquis.db import engine_of
 from acquis.jobs_commands import Database, Fail
 from acquis.sms import gateway, sender
 from acquis.sms.outbox import E164
@@ -23,11 +24,11 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
         """Send the messages due now (the server does it every minute); quiet hours still hold."""
         settings = load_settings()
         with database(settings) as session:
-            engine = session.get_bind()
+            engine = engine_of(session)
         try:
-            counts = sender.send_pending(engine, settings)  # type: ignore[arg-type]
+            counts = sender.send_pending(engine, settings)
         finally:
-            engine.dispose()  # type: ignore[union-attr]
+            engine.dispose()
         if not settings.sms_url:
             typer.echo(f"ACQUIS_SMS_URL is not set: {counts['waiting']} message(s) wait in the outbox")
             return

@@ -62,10 +62,6 @@ class Services:
     certificate: Callable[[Session, Settings, str, str], str]  # (session, settings, number, language): the verdict
 
 
-NO_SERVICES = Services(language=lambda _s, _p: None, status=lambda _s, _p: None,
-                       certificate_number=lambda _t: None, certificate=lambda _s, _c, _n, _l: "")
-
-
 def reply(engine: Engine, settings: Settings, services: Services, *, phone: str, text: str) -> str:
     """The answer to one incoming message, at most two segments long."""
     sender = e164(settings, phone)

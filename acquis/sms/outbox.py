@@ -12,6 +12,7 @@ import re
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from acquis.errors import Invalid
@@ -65,4 +66,6 @@ def enqueue(session: Session, *, to: str, text: str, purpose: str, urgent: bool 
 
 
 def _committed(session: Session) -> None:
-    wake_urgent_sender(session.get_bind())  # type: ignore[arg-type]
+    bind = session.get_bind()
+    if isinstance(bind, Engine):  # a session on a caller's connection has committed nothing yet
+        wake_urgent_sender(bind)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from acquis.config import Settings
-from acquis.db import utcnow
+from acquis.db import rowcount, utcnow
 from acquis.sms import gateway
 from acquis.sms.models import SmsMessage, SmsStatus
 
@@ -31,7 +31,8 @@ LONGEST_RETRY = timedelta(hours=1)
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the n-th attempt: 30 s, 1 min, 2 min... doubling up to an hour."""
-    return min(FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16), LONGEST_RETRY)
+    doublings = min(max(attempts - 1, 0), 16)
+    return min(FIRST_RETRY * (1 << doublings), LONGEST_RETRY)
 
 
 def quiet(settings: Settings, now: datetime) -> bool:
@@ -114,7 +115,7 @@ def claim(engine: Engine, message_id: int, now: datetime) -> SmsMessage | None:
             col(SmsMessage.attempts) == message.attempts, col(SmsMessage.next_attempt_at) <= now,
         ).values(attempts=attempts, next_attempt_at=now + backoff(attempts)))
         session.commit()
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(claimed) != 1:
             return None
         message.attempts = attempts
         return message

@@ -27,10 +27,10 @@ def test_the_assessor_flags_units_and_the_candidate_reads_why_per_unit(
     log_in(client, "assessor")
     page = f"/assessments/{c.dossier.id}/portfolio"
     empty = post_form(client, f"/assessments/{c.dossier.id}/flag", {}, page=page)
-    assert empty.status_code == 422  # type: ignore[attr-defined]
+    assert empty.status_code == 422
     flagged = post_form(client, f"/assessments/{c.dossier.id}/flag",
                         {f"reason-{units[3].id}": "Ajoutez une photo du coffrage."}, page=page)
-    assert flagged.status_code == 303  # type: ignore[attr-defined]
+    assert flagged.status_code == 303
     client.cookies.clear()
     log_in(client, "candidate")
     portal = client.get(f"/portal/dossiers/{c.dossier.id}/assessment").text
@@ -84,7 +84,7 @@ def test_an_upheld_appeal_starts_a_new_assessment_by_a_different_assessor_and_ke
     assert 'id="appeal-form"' in client.get(page).text
     lodged = post_form(client, f"/dossiers/{c.dossier.id}/appeal", {"grounds": "J'ai porté le casque tout le temps."},
                        page=page)
-    assert lodged.status_code == 303  # type: ignore[attr-defined]
+    assert lodged.status_code == 303
     client.cookies.clear()
     appeal = appeals.of_decision(session, decision_id)
     assert appeal is not None

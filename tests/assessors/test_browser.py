@@ -3,6 +3,7 @@ no conflict and scores every criterion of the mason framework (one critical crit
 moderator agrees; two jury members decide "partial"; the candidate sees the validated units and the gap plan."""
 
 import pytest
+from playwright.sync_api import Browser, Page
 from sqlmodel import Session
 
 from acquis.auth.models import Role
@@ -18,18 +19,18 @@ pytestmark = pytest.mark.browser
 PHOTO_ONLY = "MAC-U1-E1-C1"
 
 
-def fits_the_phone(page: object) -> None:
+def fits_the_phone(page: Page) -> None:
     assert browser_fits(page)
 
 
 def test_from_assignment_to_a_partial_decision_the_candidate_sees_in_the_portal(
-        browser: object, live_url: str, session: Session, settings: Settings, users: UserFactory,
+        browser: Browser, live_url: str, session: Session, settings: Settings, users: UserFactory,
         database_url: str) -> None:
     account = users(Role.CANDIDATE, login="candidate", name="Seydou Konaté")
     c = cast(session, settings, users, account=account)
     units = service.units(session, c.dossier)
     db = database_url.split(":")[0].split("+")[0]
-    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
+    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})
     page = context.new_page()
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(request.url.split("/")[2]))

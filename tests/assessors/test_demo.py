@@ -36,7 +36,7 @@ def test_demo_seeds_every_assessment_state_once(app: FastAPI, client: TestClient
     assert [d.status for d in seeded] == [DossierStatus.ASSESSMENT_SCHEDULED, DossierStatus.MODERATION,
                                           DossierStatus.JURY, DossierStatus.DECIDED, DossierStatus.DECIDED,
                                           DossierStatus.DECIDED]
-    outcomes = [jury.latest(session, d.id).outcome.value for d in seeded[3:]]  # type: ignore[union-attr]
+    outcomes = [jury.latest(session, d.id).outcome.value for d in seeded[3:]]
     assert outcomes == ["full", "partial", "none"]
     for login in ("assessor", "assessor2"):
         user = session.exec(select(User).where(User.login == login)).one()

@@ -2,7 +2,7 @@
 moderation, a partial jury decision, the units kept for good, the gap plan and the certificate facts."""
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from acquis.audit import AuditEvent
 from acquis.config import Settings
@@ -33,14 +33,14 @@ def test_a_critical_criterion_met_only_on_a_photo_leaves_its_unit_not_competent_
     assert facts.validated_unit_ids == tuple(units[code].id for code in ("MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"))
     assert facts.holder_name == "Seydou KONATÉ" and facts.framework_code == "DEMO-MAC-01"
     assert facts.assessment_methods == ("practical_task",)
-    assert session.get(type(c.dossier), c.dossier.id).status == DossierStatus.DECIDED  # type: ignore[union-attr]
+    assert session.get(type(c.dossier), c.dossier.id).status == DossierStatus.DECIDED
 
     kept = session.exec(select(ValidatedUnit).where(ValidatedUnit.candidate_id == c.dossier.candidate_id)).all()
     assert sorted(v.unit_code for v in kept) == ["MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"]
     plan = session.exec(select(GapPlan).where(GapPlan.decision_id == decision_id)).one()
     assert [item["code"] for item in plan.items] == ["MAC-U1"]
     assert {"action": "show", "criteria": ["MAC-U1-E1-C1"]} in plan.items[0]["actions"]
-    actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
+    actions = [e.action for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq)))]
     for expected in ("assessment.declared", "assessment.judged", "assessment.finished", "assessment.moderated",
                      "jury.voted", "jury.decided"):
         assert expected in actions

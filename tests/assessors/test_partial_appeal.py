@@ -17,22 +17,15 @@ from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.errors import Conflict
 from assessors import appeals, desk, jury, moderation, scoring, service
-from assessors.models import (
-    AppealOutcome,
-    AppealWaiver,
-    JudgementInput,
-    Method,
-    ModerationOutcome,
-    PlanInput,
-    SessionInput,
-)
+from assessors.inputs import JudgementInput, PlanInput, SessionInput
+from assessors.models import AppealOutcome, AppealWaiver, Method, ModerationOutcome
 from assessors.rules import Verdict
 from certificates import decisions
 from certificates.models import Certificate, CertificateStatus
 from tests.support.assessors import Cast, accredit, assigned, cast, decided, today
 from tests.support.authorization import Demo, caller, demo_database
 from tests.support.certificates import with_key
-from tests.support.web import UserFactory, log_in, post_form
+from tests.support.web import UserFactory, app_of, log_in, post_form
 from validation.dossiers.models import AccessPurpose, Dossier
 from validation.dossiers.status import DossierStatus
 
@@ -98,7 +91,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     pending = client.get("/certificates/issue/pending").text
     assert f'id="pending-{c.dossier.id}"' in pending and f'<time datetime="{ends.isoformat()}">' in pending
     issued = post_form(client, f"/dossiers/{c.dossier.id}/certificate", {}, page=f"/dossiers/{c.dossier.id}")
-    assert issued.status_code == 303  # type: ignore[attr-defined]
+    assert issued.status_code == 303
     assert status_of(session, c.dossier.id) == DossierStatus.PARTIALLY_CERTIFIED
     partial = session.exec(select(Certificate)).one()
     assert partial.decision.value == "partial" and partial.status == CertificateStatus.ISSUED
@@ -110,7 +103,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     assert 'id="appeal-form"' in shown and 'id="partial-certificate-appeal"' in shown
     assert 'data-status="partially_certified"' in client.get(f"/portal/dossiers/{c.dossier.id}").text
     lodged = post_form(client, f"/dossiers/{c.dossier.id}/appeal", GROUNDS, page=page)
-    assert lodged.status_code == 303  # type: ignore[attr-defined]
+    assert lodged.status_code == 303
     assert status_of(session, c.dossier.id) == DossierStatus.APPEAL
     client.cookies.clear()
 
@@ -125,7 +118,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     session.commit()
     assert all(row.purpose != AccessPurpose.ASSESS for row in service.active(session, c.dossier.id))
     second = reassessed(session, settings, replace(c, assessor=third))
-    assert jury.latest(session, c.dossier.id).id == second  # type: ignore[union-attr]
+    assert jury.latest(session, c.dossier.id).id == second
 
     final = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
@@ -146,7 +139,7 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
     c, decision_id = partly_validated(session, settings, users, account=account)
     log_in(client, "registrar")
     bulk = post_form(client, "/certificates/issue/pending", {}, page="/certificates/issue/pending")
-    assert bulk.status_code == 303  # type: ignore[attr-defined]
+    assert bulk.status_code == 303
     assert status_of(session, c.dossier.id) == DossierStatus.PARTIALLY_CERTIFIED
     client.cookies.clear()
 
@@ -154,10 +147,10 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
     page = f"/portal/dossiers/{c.dossier.id}/assessment"
     assert 'id="waiver-form"' in client.get(page).text
     empty = post_form(client, f"/dossiers/{c.dossier.id}/appeal-waiver", {"statement": " "}, page=page)
-    assert empty.status_code == 422  # type: ignore[attr-defined]
+    assert empty.status_code == 422
     waived = post_form(client, f"/dossiers/{c.dossier.id}/appeal-waiver",
                        {"statement": "Je renonce au recours, je veux mon certificat."}, page=page)
-    assert waived.status_code == 303  # type: ignore[attr-defined]
+    assert waived.status_code == 303
     assert status_of(session, c.dossier.id) == DossierStatus.CERTIFIED
     row = session.exec(select(AppealWaiver)).one()
     assert row.decision_id == decision_id and row.statement == "Je renonce au recours, je veux mon certificat."
@@ -185,7 +178,7 @@ def test_once_the_window_closes_the_partial_certificate_becomes_final(
     session.commit()
     assert [d.id for d in done] == [c.dossier.id]
     assert status_of(session, c.dossier.id) == DossierStatus.CERTIFIED
-    assert not appeals.can_appeal(session, session.get(Dossier, c.dossier.id), settings=settings, today=today())  # type: ignore[arg-type]
+    assert not appeals.can_appeal(session, session.get_one(Dossier, c.dossier.id), settings=settings, today=today())
 
 
 def test_a_rejected_appeal_leaves_the_partial_certificate_standing_and_final(
@@ -211,8 +204,8 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 def test_on_the_demo_the_candidate_holding_a_partial_certificate_appeals(demo: Demo, tmp_path: Path) -> None:
     with caller(demo, "candidate", tmp_path / "candidate") as who:
-        app = who.browser.app
-        with Session(app.state.engine) as session:  # type: ignore[attr-defined]
+        app = app_of(who.browser)
+        with Session(app.state.engine) as session:
             dossier = session.exec(select(Dossier).where(Dossier.status == DossierStatus.PARTIALLY_CERTIFIED)).one()
             held = decisions.of_dossier(session, dossier.id)
         assert any(cert.status == CertificateStatus.ISSUED and cert.decision.value == "partial" for cert in held)
@@ -220,5 +213,5 @@ def test_on_the_demo_the_candidate_holding_a_partial_certificate_appeals(demo: D
         assert 'id="appeal-form"' in page and 'id="partial-certificate-appeal"' in page
         lodged = who.browse("POST", f"/dossiers/{dossier.id}/appeal", data=GROUNDS)
         assert lodged.status_code == 303
-        with Session(app.state.engine) as session:  # type: ignore[attr-defined]
-            assert session.get(Dossier, dossier.id).status == DossierStatus.APPEAL  # type: ignore[union-attr]
+        with Session(app.state.engine) as session:
+            assert session.get(Dossier, dossier.id).status == DossierStatus.APPEAL

@@ -29,13 +29,13 @@ def test_the_admin_accredits_an_assessor_for_a_framework_between_two_dates(
     assert "Bakary Coulibaly" in client.get("/assessors").text
     reversed_dates = post_form(client, f"{page}/accreditations", {
         "framework_code": "DEMO-MAC-01", "valid_from": "2026-01-01", "valid_until": "2025-01-01"}, page=page)
-    assert reversed_dates.status_code == 422  # type: ignore[attr-defined]
+    assert reversed_dates.status_code == 422
     done = post_form(client, f"{page}/accreditations", {
         "framework_code": "DEMO-MAC-01", "valid_from": (today() - timedelta(days=1)).isoformat(),
         "valid_until": (today() + timedelta(days=30)).isoformat()}, page=page)
-    assert done.status_code == 303  # type: ignore[attr-defined]
+    assert done.status_code == 303
     profile = post_form(client, f"{page}/profile", {"languages": "bm", "region": "Ségou"}, page=page)
-    assert profile.status_code == 303  # type: ignore[attr-defined]
+    assert profile.status_code == 303
     shown = client.get(page).text
     assert 'data-valid="yes"' in shown and 'value="Ségou"' in shown
     assert registry.is_accredited(session, assessor.id, "DEMO-MAC-01", on=today())

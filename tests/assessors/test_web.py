@@ -26,7 +26,7 @@ def test_the_registrar_assigns_a_suggested_assessor_who_sees_the_dossier_only_af
     assert "counsellor" not in {login for _, login in suggested}
     response = post_form(client, f"/dossiers/{c.dossier.id}/assignments",
                          {"user_id": str(c.assessor.id), "purpose": "assess"}, page=f"/dossiers/{c.dossier.id}")
-    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.status_code == 303
     client.cookies.clear()
 
     log_in(client, "assessor")
@@ -40,7 +40,7 @@ def test_the_registrar_assigns_a_suggested_assessor_who_sees_the_dossier_only_af
     declaration = client.get(link.group(1))
     assert "Seydou KONATÉ" in declaration.text
     signed = post_form(client, link.group(1), {"conflict": "no"}, page=link.group(1))
-    assert signed.headers["location"].endswith(f"/assessments/{c.dossier.id}")  # type: ignore[attr-defined]
+    assert signed.headers["location"].endswith(f"/assessments/{c.dossier.id}")
     portfolio = client.get(f"/assessments/{c.dossier.id}/portfolio")
     assert portfolio.status_code == 200 and f"/evidence/{c.photo_id}/thumbnail" in portfolio.text
 
@@ -54,9 +54,9 @@ def test_a_declared_conflict_ends_the_assignment_and_the_registrar_reads_why(
     log_in(client, "assessor")
     url = f"/assignments/{row.id}/declaration"
     refused = post_form(client, url, {"conflict": "yes", "details": ""}, page=url)
-    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert refused.status_code == 422
     done = post_form(client, url, {"conflict": "yes", "details": "C'est mon cousin."}, page=url)
-    assert done.status_code == 303  # type: ignore[attr-defined]
+    assert done.status_code == 303
     assert client.get(f"/assessments/{c.dossier.id}").status_code == 404
     client.cookies.clear()
     log_in(client, "registrar")
@@ -80,7 +80,7 @@ def test_each_click_is_saved_and_a_stale_save_by_another_assessor_is_refused_wit
     screen = f"/assessments/{c.dossier.id}/units/{unit.id}"
     assert f'id="criterion-{criterion.id}"' in client.get(screen).text
     saved = post_form(client, url, {"verdict": "met", "session_ids": str(sitting), "version": "0"}, page=screen)
-    assert saved.status_code == 303  # type: ignore[attr-defined]
+    assert saved.status_code == 303
     htmx = client.post(url, data={"verdict": "met", "session_ids": str(sitting), "version": "1",
                                   "comment": "Dosage juste"},
                        headers={"HX-Request": "true", "X-CSRF-Token": _token(client, screen)})
@@ -97,7 +97,7 @@ def test_each_click_is_saved_and_a_stale_save_by_another_assessor_is_refused_wit
     session.refresh(judgement)
     assert judgement.verdict == "met" and judgement.comment == "Dosage juste"
     plain = post_form(client, url, {"verdict": "not_yet_met", "version": "0"}, page=screen)
-    assert plain.status_code == 409  # type: ignore[attr-defined]
+    assert plain.status_code == 409
 
 
 def _token(client: TestClient, page: str) -> str:
@@ -117,13 +117,13 @@ def test_a_paper_checklist_counts_only_once_a_second_person_confirms_it(
     assert "MAC-U2-E1-C1" in client.get(f"/assessments/{c.dossier.id}/units/{unit.id}/checklist").text
     keyed = post_form(client, form, {"session_id": str(sitting), "comment": "Fiche du chantier",
                                      **{f"verdict-{k.id}": "met" for k in criteria}}, page=form)
-    checklist = keyed.headers["location"]  # type: ignore[attr-defined]
+    checklist = keyed.headers["location"]
     assert scoring.results(session, c.dossier.id) == {}, "nothing counts before the confirmation"
     refused = post_form(client, f"{checklist}/confirm", {}, page=checklist)
-    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert refused.status_code == 409
     client.cookies.clear()
     log_in(client, "registrar")
-    assert post_form(client, f"{checklist}/confirm", {}, page=checklist).status_code == 303  # type: ignore[attr-defined]
+    assert post_form(client, f"{checklist}/confirm", {}, page=checklist).status_code == 303
     result = scoring.results(session, c.dossier.id)[unit.id]
     assert result.competent
 
@@ -135,7 +135,7 @@ def test_the_moderator_query_goes_back_to_the_assessor_and_stays_in_the_record(
     score_all(session, c, sitting, photo_only="MAC-U1-E1-C1")
     moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)
     session.commit()
-    assert session.get(type(c.dossier), c.dossier.id).status == DossierStatus.ASSESSED  # type: ignore[union-attr]
+    assert session.get(type(c.dossier), c.dossier.id).status == DossierStatus.ASSESSED
     assigned(session, c, c.moderator, AccessPurpose.MODERATE)
     log_in(client, "assessor2")
     page = client.get(f"/moderation/{c.dossier.id}")
@@ -143,7 +143,7 @@ def test_the_moderator_query_goes_back_to_the_assessor_and_stays_in_the_record(
     assert "Critère critique sans preuve directe" in page.text
     queried = post_form(client, f"/moderation/{c.dossier.id}", {"outcome": "query", "comment": "Revoir U1 ?"},
                         page=f"/moderation/{c.dossier.id}")
-    assert queried.status_code == 303  # type: ignore[attr-defined]
+    assert queried.status_code == 303
     session.refresh(c.dossier)
     assert c.dossier.status == DossierStatus.ASSESSMENT_SCHEDULED
     client.cookies.clear()
@@ -176,4 +176,4 @@ def test_a_jury_of_one_cannot_decide(client: TestClient, session: Session, setti
     page = client.get(f"/jury/{c.dossier.id}")
     assert "Le jury compte au moins deux membres." in page.text
     refused = post_form(client, f"/jury/{c.dossier.id}/decision", {"reasons": "Vu."}, page=f"/jury/{c.dossier.id}")
-    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert refused.status_code == 409

@@ -47,7 +47,7 @@ def first_certificate(session: Session, settings: Settings, c: Cast) -> Certific
     appeals.waive(session, c.dossier.id, statement="Je renonce au recours.", by=c.registrar,
                   today=today())
     session.commit()
-    assert session.get(Dossier, c.dossier.id).status == DossierStatus.CERTIFIED  # type: ignore[union-attr]
+    assert session.get(Dossier, c.dossier.id).status == DossierStatus.CERTIFIED
     return cert
 
 
@@ -114,7 +114,7 @@ def test_units_already_validated_are_shown_at_intake_not_asked_again_and_listed_
         v1["MAC-U1"]]
     page = counsellor.get(f"/dossiers/{again}")
     assert held_section(page.text).count(origin(validated_on, old.number)) == 4
-    asked = re.search(r'id="units".*?</section>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    asked = re.search(r'id="units".*?</section>', page.text, re.S).group(0)
     assert re.findall(r'<li id="unit-(\d+)"', asked) == [str(v1["MAC-U1"])]
     english = counsellor.get(f"/dossiers/{again}?lang=en")
     assert format_date(validated_on, format="medium", locale="en") in held_section(english.text)

@@ -34,7 +34,7 @@ def test_registrar_certifies_a_partial_decision_and_only_its_holder_downloads_it
     assert 'id="issue-certificate"' in page.text
 
     issued = post_form(client, f"/dossiers/{c.dossier.id}/certificate", {}, page=f"/dossiers/{c.dossier.id}")
-    assert issued.status_code == 303  # type: ignore[attr-defined]
+    assert issued.status_code == 303
     cert = session.exec(select(Certificate)).one()
     assert [u["code"] for u in cert.validated_units()] == ["MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"]
     assert [u["code"] for u in cert.units] == ["MAC-U1", "MAC-U2", "MAC-U3", "MAC-U4", "MAC-U5"]
@@ -42,11 +42,11 @@ def test_registrar_certifies_a_partial_decision_and_only_its_holder_downloads_it
     seal = verify_seal_text(cert.qr_text, keystore.trust_list(session, settings=settings), now=utcnow())
     assert seal["verdict"] == "valid" and seal["certificate"]["units"] == [1, 2, 3, 4]
     session.expire_all()
-    assert session.get(Dossier, c.dossier.id).status == S.PARTIALLY_CERTIFIED  # type: ignore[union-attr]
+    assert session.get(Dossier, c.dossier.id).status == S.PARTIALLY_CERTIFIED
     assert audit.verify(session) is None
     # Issuing again (button pressed twice, or the service called again) gives the same certificate.
     again = post_form(client, f"/dossiers/{c.dossier.id}/certificate", {}, page=f"/dossiers/{c.dossier.id}")
-    assert again.status_code == 303  # type: ignore[attr-defined]
+    assert again.status_code == 303
     assert decisions.issue_for_decision(session, decision_id, by=c.registrar, settings=settings).number == cert.number
     assert len(session.exec(select(Certificate)).all()) == 1
     panel = client.get(f"/dossiers/{c.dossier.id}/certificate")
@@ -78,8 +78,8 @@ def test_a_decision_validating_nothing_cannot_be_certified(client: TestClient, s
     log_in(client, "registrar")
     assert 'id="issue-certificate"' not in client.get(f"/dossiers/{c.dossier.id}/certificate").text
     refused = post_form(client, f"/dossiers/{c.dossier.id}/certificate", {}, page=f"/dossiers/{c.dossier.id}")
-    assert refused.status_code == 409  # type: ignore[attr-defined]
-    assert "aucun certificat" in refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 409
+    assert "aucun certificat" in refused.text
 
     run = acquis(settings, "certificates", "issue", "--dossier", str(c.dossier.id), "--by", "registrar")
     assert run.returncode == 2 and "aucun certificat" in run.stderr and "Traceback" not in run.stderr
@@ -96,8 +96,8 @@ def test_bulk_issuance_skips_what_is_done_and_the_credentials_export(client: Tes
     assert f'id="pending-{c.dossier.id}"' in listing.text and 'data-outcome="full"' in listing.text
 
     first = post_form(client, "/certificates/issue/pending", {"framework": ""}, page="/certificates/issue/pending")
-    assert first.status_code == 303  # type: ignore[attr-defined]
-    done = client.get(first.headers["location"])  # type: ignore[attr-defined]
+    assert first.status_code == 303
+    done = client.get(first.headers["location"])
     assert 'id="issue-result"' in done.text and 'id="nothing-pending"' in done.text
     assert '<progress id="issue-progress" value="1" max="1">' in done.text  # the run's progress: 1 of 1
     cert = session.exec(select(Certificate)).one()

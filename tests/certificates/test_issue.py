@@ -3,6 +3,7 @@
 import os
 import stat
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -97,6 +98,7 @@ def test_bulk_issuance_renders_in_parallel_and_reports_progress(session: Session
 
 
 def test_issue_request_refuses_what_a_certificate_cannot_say() -> None:
+    bad: dict[str, Any]
     for bad in ({"validated": set()}, {"holder_name": "   "}, {"isco08": "71a2"},
                 {"expires_on": date(2025, 1, 1)}):
         with pytest.raises(ValidationError):
@@ -172,12 +174,12 @@ def test_registrar_revokes_through_the_page_with_a_reason(client: TestClient, se
     cert = issued(session, settings)
     log_in(client, "assessor")
     refused = post_form(client, f"/certificates/{cert.number}/revoke", {"reason": "x"}, page="/verify")
-    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert refused.status_code == 403
     client.cookies.clear()
     log_in(client, "registrar")
     assert cert.number in client.get("/certificates").text
     done = post_form(client, f"/certificates/{cert.number}/revoke", {"reason": "fraude avérée"}, page="/certificates")
-    assert done.status_code == 303  # type: ignore[attr-defined]
+    assert done.status_code == 303
     session.expire_all()
     assert service.status_of(session, cert.number) == "revoked"
     page = client.get("/V/" + cert.qr_text.rpartition("/V/")[2])

@@ -93,12 +93,13 @@ def test_refreshing_signs_only_what_is_stale(settings: Settings, session: Sessio
     assert public_documents.refresh_public_documents(session, settings) == []  # nothing changed since issuance
     signed = session.exec(select(PublicDocument).where(PublicDocument.path == path)).one()
     first_etag, valid_until = signed.etag, signed.valid_until
+    assert valid_until is not None
     # Near the end of its validity a status list is signed again, the revocation list is not.
     later = valid_until - public_documents.REFRESH_MARGIN + timedelta(hours=1)
     assert public_documents.refresh_public_documents(session, settings, now=later) == [path]
     session.commit()
     signed = session.exec(select(PublicDocument).where(PublicDocument.path == path)).one()
-    assert signed.etag != first_etag and signed.valid_until > valid_until
+    assert signed.etag != first_etag and signed.valid_until is not None and signed.valid_until > valid_until
     assert json.loads(signed.body)["validFrom"].startswith(later.date().isoformat())
 
 

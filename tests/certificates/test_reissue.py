@@ -138,7 +138,7 @@ def test_registrar_button_reissues_once_and_lists_what_to_hand_over(
     session.commit()
     assert 'id="reissue-certificates"' in client.get("/certificates").text
     response = post_form(client, "/certificates/reissue", {}, page="/certificates")
-    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.status_code == 303
 
     listing = client.get("/certificates").text
     assert 'id="reissue-waiting"' not in listing and 'id="reissued-table"' in listing
@@ -148,7 +148,7 @@ def test_registrar_button_reissues_once_and_lists_what_to_hand_over(
         assert new.number in listing and 'data-verdict="valid"' in verdict_page(client, new)
         assert 'data-verdict="reissued"' in verdict_page(client, certs[name])
 
-    assert post_form(client, "/certificates/reissue", {}, page="/certificates").status_code == 303  # type: ignore[attr-defined]
+    assert post_form(client, "/certificates/reissue", {}, page="/certificates").status_code == 303
     session.expire_all()
     assert len(session.exec(select(Certificate)).all()) == 6
 
@@ -174,7 +174,7 @@ def test_the_counsellor_sees_on_the_dossier_which_certificate_to_hand_over(
 
     # The holder is told by text message, in their language, once, with both numbers.
     [message] = session.exec(select(SmsMessage).where(SmsMessage.purpose == "certificate-reissued")).all()
-    assert message.phone == session.get(Candidate, c.dossier.candidate_id).phone  # type: ignore[union-attr]
+    assert message.phone == session.get(Candidate, c.dossier.candidate_id).phone
     assert old.number in message.text and new.number in message.text and "remplacé" in message.text
     for language in LANGUAGES:
         assert sms_text.segments(i18n.gettext_in(language, certificate_messages.REISSUED) % {"old": old.number,

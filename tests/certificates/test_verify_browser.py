@@ -1,6 +1,7 @@
 """In Chromium on a 360-px phone: the page a scanned QR opens says the verdict plainly."""
 
 import pytest
+from playwright.sync_api import Browser
 from sqlmodel import Session
 
 from acquis.config import Settings
@@ -11,11 +12,11 @@ from tests.support.certificates import issued, tampered
 pytestmark = pytest.mark.browser
 
 
-def test_phone_opening_the_qr_url_reads_the_verdict(browser: object, live_url: str, session: Session,
+def test_phone_opening_the_qr_url_reads_the_verdict(browser: Browser, live_url: str, session: Session,
                                                     settings: Settings, database_url: str) -> None:
     cert = issued(session, settings)
     payload = cert.qr_text.rpartition("/V/")[2]
-    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740},  # type: ignore[attr-defined]
+    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740},
                                   java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_url}/V/{payload}")

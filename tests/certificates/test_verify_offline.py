@@ -1,6 +1,7 @@
 """The offline verifier: what an employer sees for genuine, revoked, expired and forged seals."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import cbor2
 import pytest
@@ -28,7 +29,7 @@ def trust(*entries) -> dict:
 
 
 def claims(**changes) -> seal.Claims:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         number="ML-ANPE-2025-7K3M-9QXH-2TZF", holder_name="Aminata Kouyaté Traoré Sy",
         birth_date=date(1968, 3, 9), framework_code="DEMO-MAC-01", framework_version=1,
         units=(0, 1, 2, 3, 5), decision="partial", issued_on=date(2025, 6, 14),

@@ -4,9 +4,10 @@ import io
 import re
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from acquis import qr
 from acquis.config import Settings
@@ -82,10 +83,10 @@ def test_revoked_certificate_reads_revoked_on_the_page_and_the_api(client: TestC
     assert body["checks"] == {"signature": True, "issuer_key": True, "revocation": False, "expiry": True}
 
 
-def test_api_verifies_a_qr_text_without_any_account_or_cookie(app: object, session: Session,
+def test_api_verifies_a_qr_text_without_any_account_or_cookie(app: FastAPI, session: Session,
                                                                settings: Settings) -> None:
     cert = issued(session, settings)
-    with TestClient(app) as fresh:  # type: ignore[arg-type]
+    with TestClient(app) as fresh:
         response = fresh.post("/api/v1/verify", json={"qr": cert.qr_text})
     assert response.status_code == 200
     body = response.json()
@@ -131,7 +132,7 @@ def test_photo_of_the_qr_uploaded_on_the_page_and_the_api(client: TestClient, se
                                                           settings: Settings) -> None:
     cert = issued(session, settings)
     photo = qr.qr_png(cert.qr_text, box_size=6)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/verify").text).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/verify").text).group(1)
     page = client.post("/verify", data={"csrf_token": token}, files={"file": ("photo.png", photo, "image/png")})
     assert page.status_code == 200 and verdict_of(page.text) == "valid"
     # As a JPEG from a phone, slightly blurred by compression.
@@ -142,7 +143,7 @@ def test_photo_of_the_qr_uploaded_on_the_page_and_the_api(client: TestClient, se
 
 
 def test_uploading_something_else_says_what_to_send(client: TestClient) -> None:
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/verify").text).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/verify").text).group(1)
     page = client.post("/verify", data={"csrf_token": token}, files={"file": ("x.txt", b"hello", "text/plain")})
     assert page.status_code == 422 and "PDF" in page.text
     blank = Image.new("L", (200, 200), 255)
@@ -157,6 +158,6 @@ def test_every_verification_is_logged_without_the_client_address(client: TestCli
     cert = issued(session, settings)
     client.get(path_of(cert.qr_text))
     client.post("/api/v1/verify", json={"qr": tampered(cert.qr_text)})
-    rows = session.exec(select(VerificationLog).order_by(VerificationLog.id)).all()  # type: ignore[arg-type]
+    rows = session.exec(select(VerificationLog).order_by(col(VerificationLog.id))).all()
     assert [(row.channel, row.verdict) for row in rows] == [("page", "valid"), ("api", "invalid")]
     assert all(row.client_hash and "testclient" not in row.client_hash for row in rows)

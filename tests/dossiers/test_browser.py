@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import Browser, Page
 from sqlmodel import Session
 
 from acquis.auth.models import Role
@@ -28,16 +29,16 @@ EVIDENCE = (("photo_of_work", "mur.jpg", "image/jpeg", jpeg(11, size=(640, 480))
             ("oral_narrative", "recit.wav", "audio/wav", sample_wav(5)))
 
 
-def fits_the_phone(page: object) -> None:
+def fits_the_phone(page: Page) -> None:
     assert browser_fits(page)
 
 
 def test_counsellor_builds_a_dossier_and_registrar_declares_it_admissible(
-        browser: object, live_url: str, session: Session, users: UserFactory, database_url: str) -> None:
+        browser: Browser, live_url: str, session: Session, users: UserFactory, database_url: str) -> None:
     users(Role.COUNSELLOR, name="Fatoumata Diarra")
     users(Role.REGISTRAR, name="Moussa Keïta")
     publish_framework(session)
-    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
+    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})
     page = context.new_page()
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(request.url.split("/")[2]))

@@ -4,6 +4,7 @@ one-time password opens one session only."""
 import re
 from datetime import timedelta
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -38,12 +39,12 @@ def password_login(app: FastAPI, login: str, password: str = PASSWORD) -> tuple[
     return phone, response.status_code
 
 
-def ask_code(client: TestClient, phone: str) -> object:
+def ask_code(client: TestClient, phone: str) -> httpx.Response:
     token = csrf_from(client.get("/login/code").text)
     return client.post("/login/code", data={"phone": phone, "csrf_token": token}, follow_redirects=False)
 
 
-def enter_code(client: TestClient, phone: str, code: str) -> object:
+def enter_code(client: TestClient, phone: str, code: str) -> httpx.Response:
     token = csrf_from(client.get("/login/code").text)
     return client.post("/login/code/check", data={"phone": phone, "code": code, "csrf_token": token},
                        follow_redirects=False)
@@ -57,7 +58,7 @@ def sent_codes(session: Session) -> list[SmsMessage]:
 
 
 def code_in(message: SmsMessage) -> str:
-    return re.search(r"\b(\d{6})\b", message.text).group(1)  # type: ignore[union-attr]
+    return re.search(r"\b(\d{6})\b", message.text).group(1)
 
 
 def a_minute_later(session: Session) -> None:

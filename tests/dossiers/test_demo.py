@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from acquis import audit
 from acquis.auth.models import Role, User
@@ -23,7 +23,7 @@ def test_demo_has_one_dossier_per_state_and_seeds_once(app: FastAPI, client: Tes
     seeded = seed.seed_demo(session, settings, store=app.state.store)
     session.commit()
     assert seed.seed_demo(session, settings, store=app.state.store) == []
-    states = [dossier.status for dossier in session.exec(select(Dossier).order_by(Dossier.id))]
+    states = [dossier.status for dossier in session.exec(select(Dossier).order_by(col(Dossier.id)))]
     assert len(seeded) == len(states) == len(set(states)) == 12
     assert {DossierStatus.DRAFT, DossierStatus.LAPSED, DossierStatus.FLAGGED, DossierStatus.WITHDRAWN} <= set(states)
     assert {job.country for job in session.exec(select(WorkExperience))} == {"SA", "CI", "FR"}

@@ -2,7 +2,9 @@
 
 import hashlib
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -26,7 +28,7 @@ def setup(session: Session, settings: Settings, users: UserFactory) -> dict[str,
 
 
 def upload(client: TestClient, dossier_id: int, headers: dict[str, str], data: bytes, name: str,
-           content_type: str = "image/jpeg", kind: str = "photo_of_work") -> object:
+           content_type: str = "image/jpeg", kind: str = "photo_of_work") -> httpx.Response:
     return client.post(f"/api/v1/dossiers/{dossier_id}/evidence", headers=headers,
                        files={"file": (name, data, content_type)},
                        data={"kind": kind, "description": "Mur en blocs à Riyad"})
@@ -117,9 +119,9 @@ def test_browser_session_needs_the_csrf_header_to_upload(client: TestClient, set
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf-failed"
 
 
-def test_the_size_limit_comes_from_the_settings(app: object, client: TestClient, settings: Settings,
+def test_the_size_limit_comes_from_the_settings(app: FastAPI, client: TestClient, settings: Settings,
                                                  setup: dict) -> None:
-    app.state.settings = settings.model_copy(update={"evidence_max_bytes": 500})  # type: ignore[attr-defined]
+    app.state.settings = settings.model_copy(update={"evidence_max_bytes": 500})
     response = upload(client, setup["dossier"].id, setup["headers"], jpeg(3, size=(200, 200)), "big.jpg")
     assert response.status_code == 413 and response.json()["error"]["code"] == "too-large"
     assert stored_files(settings) == []

@@ -25,7 +25,7 @@ def test_an_assessor_cannot_add_evidence_to_the_dossier_they_sent_back_for_more(
     unit = validation_service.units(session, c.dossier.id)[0]
     desk.flag(session, c.dossier.id, reasons={unit.id: "Ajoutez une photo du coffrage."}, by=c.assessor)
     session.commit()
-    assert session.get(Dossier, c.dossier.id).status == DossierStatus.FLAGGED  # type: ignore[union-attr]
+    assert session.get(Dossier, c.dossier.id).status == DossierStatus.FLAGGED
     token = issue_api_token(session, c.assessor, days=1, by=None)
     session.commit()
     photo = {"file": ("coffrage.jpg", sample_jpeg("coffrage"), "image/jpeg")}

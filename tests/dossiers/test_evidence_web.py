@@ -2,6 +2,7 @@
 
 import hashlib
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -10,11 +11,12 @@ from acquis.config import Settings
 from tests.support.dossiers import bearer, jpeg, make_dossier, publish_framework
 from tests.support.web import UserFactory, csrf_from, log_in
 from validation.dossiers import consents
-from validation.dossiers.models import ConsentCreate, ConsentMethod, ConsentPurpose, Evidence
+from validation.dossiers.inputs import ConsentCreate
+from validation.dossiers.models import ConsentMethod, ConsentPurpose, Evidence
 from validation.dossiers.seed import sample_pdf, sample_wav
 
 
-def upload_form(client: TestClient, dossier_id: int, data: bytes, name: str, **fields: str) -> object:
+def upload_form(client: TestClient, dossier_id: int, data: bytes, name: str, **fields: str) -> httpx.Response:
     token = csrf_from(client.get(f"/dossiers/{dossier_id}/evidence/new").text)
     return client.post(f"/dossiers/{dossier_id}/evidence", files={"file": (name, data, "application/octet-stream")},
                        data={"kind": "photo_of_work", "description": "", "csrf_token": token, **fields},

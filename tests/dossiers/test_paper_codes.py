@@ -4,6 +4,7 @@ who may see its dossier, the very step the paper belongs to; the code and the QR
 import re
 import xml.etree.ElementTree as ET
 
+import httpx
 import pypdfium2
 import zxingcpp
 from fastapi import FastAPI
@@ -18,7 +19,7 @@ from tests.support.assessors import Cast, cast, scheduled
 from tests.support.web import UserFactory, log_in, post_form
 from validation.dossiers.paper_codes import PaperCode
 
-QR = zxingcpp.BarcodeFormat.QRCode
+QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 CORNER = re.compile(r'<figure class="paper-code".*?</figure>', re.S)
 SVG = "{http://www.w3.org/2000/svg}"
 # Crockford base32 (no I, L, O, U), two groups of four.
@@ -91,9 +92,9 @@ def setting(session: Session, settings: Settings, users: UserFactory) -> Cast:
     return c
 
 
-def step(response: object) -> str:
-    assert response.status_code == 303, response.text  # type: ignore[attr-defined]
-    return str(response.headers["location"]).removeprefix("http://testserver")  # type: ignore[attr-defined]
+def step(response: httpx.Response) -> str:
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"]).removeprefix("http://testserver")
 
 
 def test_every_printed_form_leads_staff_back_to_its_step_by_its_qr(
@@ -106,7 +107,7 @@ def test_every_printed_form_leads_staff_back_to_its_step_by_its_qr(
         "checklist": corner(assessor.get(f"/assessments/{d}/units/{unit.id}/checklist").text),
         "convocation": corner(assessor.get(f"/assessments/{d}/convocation").text),
         "attestation": corner(counsellor.get(f"/dossiers/{d}/attestation-form").text),
-        "slip": corner(post_form(counsellor, f"/candidates/{person}/slip", {},  # type: ignore[attr-defined]
+        "slip": corner(post_form(counsellor, f"/candidates/{person}/slip", {},
                                  page=f"/candidates/{person}").text),
         "summary": in_pdf(counsellor.get(f"/candidates/{person}/summary.pdf").content),
     }
@@ -161,7 +162,7 @@ def test_a_form_code_keyed_in_by_hand_opens_the_same_step_and_nothing_for_outsid
         assert counsellor.get("/f/", params={"code": wrong}, follow_redirects=False).status_code == 404, wrong
 
     # A new slip ends the person's sessions (its password replaces hers): the staff outsiders remain.
-    slip, _ = corner(post_form(counsellor, f"/candidates/{person}/slip", {},  # type: ignore[attr-defined]
+    slip, _ = corner(post_form(counsellor, f"/candidates/{person}/slip", {},
                                page=f"/candidates/{person}").text)
     for login in ("assessor2", "assessor3"):
         assert outsiders[login].get(f"/f/{slip}", follow_redirects=False).status_code == 404, login

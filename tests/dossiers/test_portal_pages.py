@@ -3,6 +3,7 @@
 import json
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -31,7 +32,7 @@ def candidate_client(client: TestClient, session: Session, settings: Settings, u
     return dossier.id, dossier.candidate_id
 
 
-def post(client: TestClient, url: str, data: dict, page: str) -> object:
+def post(client: TestClient, url: str, data: dict, page: str) -> httpx.Response:
     return client.post(url, data={**data, "csrf_token": csrf_from(client.get(page).text)}, follow_redirects=False)
 
 

@@ -4,10 +4,11 @@ import hashlib
 import json
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from acquis.auth.models import Role
+from acquis.auth.models import Role, User
 from acquis.config import Settings
 from tests.support.dossiers import bearer, jpeg, make_dossier, publish_framework
 from tests.support.web import UserFactory, csrf_from, log_in
@@ -16,7 +17,7 @@ from validation.dossiers.models import Dossier
 from validation.dossiers.status import DossierStatus
 
 
-def admitted(session: Session, settings: Settings, users: UserFactory) -> tuple[Dossier, object, object]:
+def admitted(session: Session, settings: Settings, users: UserFactory) -> tuple[Dossier, User, User]:
     counsellor, registrar = users(Role.COUNSELLOR), users(Role.REGISTRAR)
     dossier = make_dossier(session, settings, by=counsellor, framework=publish_framework(session))
     for target, by in ((DossierStatus.SUBMITTED, counsellor), (DossierStatus.INTAKE_REVIEW, registrar)):
@@ -33,7 +34,7 @@ def upload(client: TestClient, dossier_id: int, headers: dict, data: bytes, unit
                        data={"kind": "photo_of_work", "unit_ids": [str(u) for u in unit_ids or []]})
 
 
-def submit(client: TestClient, dossier_id: int) -> object:
+def submit(client: TestClient, dossier_id: int) -> httpx.Response:
     token = csrf_from(client.get(f"/dossiers/{dossier_id}").text)
     return client.post(f"/dossiers/{dossier_id}/portfolio", data={"csrf_token": token}, follow_redirects=False)
 

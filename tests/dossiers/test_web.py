@@ -3,8 +3,9 @@
 import hashlib
 import re
 
+import httpx
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from acquis.audit import AuditEvent
 from acquis.auth.models import Role
@@ -22,7 +23,7 @@ REGISTRATION = {
 }
 
 
-def post(client: TestClient, url: str, data: dict, page: str, files: dict | None = None) -> object:
+def post(client: TestClient, url: str, data: dict, page: str, files: dict | None = None) -> httpx.Response:
     token = csrf_from(client.get(page).text)
     return client.post(url, data={**data, "csrf_token": token}, files=files, follow_redirects=False)
 
@@ -105,7 +106,7 @@ def test_counsellor_builds_the_dossier_and_the_registrar_declares_it_admissible(
     assert decided.status_code == 303
     assert "Recevable" in client.get(dossier_url).text
     history = session.exec(select(StatusChange).where(StatusChange.dossier_id == dossier_id)
-                           .order_by(StatusChange.id)).all()
+                           .order_by(col(StatusChange.id))).all()
     assert [change.to_status for change in history] == [
         DossierStatus.DRAFT, DossierStatus.SUBMITTED, DossierStatus.INTAKE_REVIEW, DossierStatus.ADMISSIBLE]
     assert [change.actor_kind for change in history] == ["counsellor", "counsellor", "registrar", "registrar"]
@@ -135,7 +136,7 @@ def test_registrar_must_list_what_is_missing_and_motivate_a_refusal(
     session.expire_all()
     assert session.get(Dossier, dossier.id).status == DossierStatus.INCOMPLETE
     last = session.exec(select(StatusChange).where(StatusChange.dossier_id == dossier.id)
-                        .order_by(StatusChange.id.desc())).first()
+                        .order_by(col(StatusChange.id).desc())).first()
     assert last.detail["missing"] == ["work_history", "Attestation de l'employeur"]
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from tests.support.frameworks import DEMO
 from validation.frameworks.importers import read
-from validation.frameworks.models import FrameworkFile
+from validation.frameworks.inputs import FrameworkFile
 
 
 @pytest.fixture(scope="module")

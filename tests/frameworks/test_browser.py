@@ -4,7 +4,7 @@ import re
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
 from acquis.auth.models import Role
 from tests.support.browser import fits_the_phone as browser_fits
@@ -16,11 +16,11 @@ pytestmark = pytest.mark.browser
 
 
 def test_admin_edits_a_draft_publishes_it_and_the_published_version_refuses_edits(
-    browser: object, live_url: str, users: UserFactory, app: FastAPI, database_url: str
+    browser: Browser, live_url: str, users: UserFactory, app: FastAPI, database_url: str
 ) -> None:
     users(Role.ADMIN, login="admin", name="Aminata Traoré")
     load_demo(app)
-    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
+    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})
     page = context.new_page()
     page.goto(f"{live_url}/login")
     page.fill("#login", "admin")
@@ -61,7 +61,7 @@ def test_admin_edits_a_draft_publishes_it_and_the_published_version_refuses_edit
 
     # Even a request forged by hand, with a valid session and CSRF token, is refused.
     criterion_id = criterion.get_attribute("id").removeprefix("criterion-")
-    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
     forced = page.request.post(f"{live_url}/frameworks/DEMO-MAC-01/2/criterion/{criterion_id}/rename",
                                form={"csrf_token": token, "fr": "Modifié après publication"})
     assert forced.status == 409

@@ -10,7 +10,7 @@ import pytest
 from validation.frameworks.diff import Change, compare
 from validation.frameworks.exporters import write_case
 from validation.frameworks.importers import read, read_case
-from validation.frameworks.models import FrameworkFile, FrameworkIn
+from validation.frameworks.inputs import FrameworkFile, FrameworkIn
 
 DEMO = Path(__file__).parents[2] / "validation" / "data" / "demo-frameworks.yaml"
 

@@ -17,7 +17,7 @@ from validation.frameworks.importers import (
     FrameworkFileInvalid,
     read,
 )
-from validation.frameworks.models import FrameworkFile
+from validation.frameworks.inputs import FrameworkFile
 
 MONDAY = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 

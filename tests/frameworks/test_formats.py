@@ -22,7 +22,7 @@ from validation.frameworks.importers import (
     read_csv,
     read_yaml,
 )
-from validation.frameworks.models import FrameworkFile, FrameworkIn
+from validation.frameworks.inputs import FrameworkFile, FrameworkIn
 
 MONDAY = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 ISCO_7112 = "http://data.europa.eu/esco/isco/C7112"

@@ -4,20 +4,20 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from acquis.audit import AuditEvent
 from acquis.auth.models import Role
 from tests.support.frameworks import DEMO, load_demo, writing
 from tests.support.web import UserFactory
-from validation.frameworks import editing, service, transfer, tree
+from validation.frameworks import editing, importers, service, transfer, tree
 from validation.frameworks.diff import compare
 from validation.frameworks.immutability import VersionImmutable
 from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkStatus, FrameworkUnit
 
 
 def events(session: Session) -> list[str]:
-    return [event.action for event in session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
+    return [event.action for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq)))]
 
 
 def versions(session: Session, code: str) -> list[tuple[int, str]]:
@@ -100,7 +100,7 @@ def test_several_files_go_in_together_or_not_at_all(app: FastAPI, tmp_path: Path
                                         "      - {code: U1, title: {fr: Souder}}\n")
     bad = write(tmp_path, "bad.yaml", "frameworks:\n  - code: F8\n    title: {en: Welder}\n")
     with writing(app) as session:
-        with pytest.raises(transfer.importers.FrameworkFileInvalid, match=r"^bad\.yaml: line 3: missing French title"):
+        with pytest.raises(importers.FrameworkFileInvalid, match=r"^bad\.yaml: line 3: missing French title"):
             transfer.import_files(session, [good, bad], publish=False, by=None)
         session.rollback()
         assert service.summaries(session) == []
@@ -126,7 +126,7 @@ def test_the_service_refuses_to_edit_a_published_version(app: FastAPI, users: Us
             with pytest.raises(VersionImmutable) as refused:
                 attempt()
             assert refused.value.status_code == 409 and "publiée" in refused.value.message
-        assert session.get(FrameworkCriterion, criterion.id).text_fr.startswith("Porte casque")  # type: ignore[union-attr]
+        assert session.get(FrameworkCriterion, criterion.id).text_fr.startswith("Porte casque")
 
 
 def test_the_database_keeps_a_published_version_even_when_code_forgets_to_ask(app: FastAPI) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import re
+from typing import cast
 
 import pytest
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from acquis.auth.models import Role
 from tests.support.frameworks import PLUMBER, load_demo, writing
 from tests.support.web import UserFactory, csrf_from, log_in
 from validation.frameworks import service, transfer, tree
+from validation.frameworks.importers import Format
 
 HTMX = {"HX-Request": "true"}
 
@@ -181,7 +183,7 @@ def test_exports_download_in_the_three_formats(client: TestClient, admin: str, a
         assert response.status_code == 200 and response.headers["content-type"].startswith(media)
         assert f'filename="{name}"' in response.headers["content-disposition"]
         with writing(app) as session:
-            assert response.content == transfer.export(session, ["DEMO-EDM-01"], version=1, format=fmt)
+            assert response.content == transfer.export(session, ["DEMO-EDM-01"], version=1, format=cast(Format, fmt))
     assert client.get("/frameworks/DEMO-EDM-01/9/export").status_code == 404
 
 

@@ -3,9 +3,9 @@ traced; JSON lines with ACQUIS_LOG_FORMAT=json; never a seal (the `/V/` payload)
 
 import hashlib
 import logging
-import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,7 +29,7 @@ def shown_id(html: str) -> str:
 
 
 @pytest.fixture
-def certificate(tmp_path: os.PathLike[str], sqlite_template: str) -> Iterator[tuple[Settings, Certificate]]:
+def certificate(tmp_path: Path, sqlite_template: str) -> Iterator[tuple[Settings, Certificate]]:
     settings = sqlite_settings(sqlite_template, tmp_path)
     engine = make_engine(settings)
     with Session(engine, expire_on_commit=False) as session:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -77,8 +78,8 @@ def test_rows_swapped_out_of_order_are_found(session: Session) -> None:
     assert broken is not None and broken.seq == 2
 
 
-def test_concurrent_writers_keep_one_unbroken_chain(app: object, session: Session) -> None:
-    engine = app.state.engine  # type: ignore[attr-defined]
+def test_concurrent_writers_keep_one_unbroken_chain(app: FastAPI, session: Session) -> None:
+    engine = app.state.engine
     errors: list[BaseException] = []
 
     def writer() -> None:

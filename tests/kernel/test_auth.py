@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from acquis.auth import service
-from acquis.auth.models import Role, Throttle, UserSession
+from acquis.auth.models import ApiToken, Role, Throttle, UserSession
 from tests.support.web import PASSWORD, UserFactory, csrf_from, log_in, post_form
 
 
@@ -83,9 +84,9 @@ def test_post_without_csrf_token_is_refused_with_403(client: TestClient, users: 
     assert "Acquis" in response.text  # a real error page, not a bare message
 
 
-def test_csrf_token_from_another_browser_is_refused(client: TestClient, app: object, users: UserFactory) -> None:
+def test_csrf_token_from_another_browser_is_refused(client: TestClient, app: FastAPI, users: UserFactory) -> None:
     users(Role.ADMIN)
-    with TestClient(app) as other:  # type: ignore[arg-type]
+    with TestClient(app) as other:
         foreign = csrf_from(other.get("/login").text)
     client.get("/login")
     response = client.post("/login", data={"login": "admin", "password": PASSWORD, "csrf_token": foreign})
@@ -133,4 +134,4 @@ def test_tokens_and_sessions_are_stored_hashed(client: TestClient, users: UserFa
     cookie = client.cookies.get("acquis_session")
     stored = [row.token_hash for row in session.exec(select(UserSession))]
     assert cookie not in stored and service.token_digest(cookie) in stored
-    assert token not in str(session.exec(select(service.ApiToken.token_hash)).all())
+    assert token not in str(session.exec(select(ApiToken.token_hash)).all())

@@ -1,6 +1,7 @@
 """In Chromium: a registrar logs in and out through the real pages, in French and in English."""
 
 import pytest
+from playwright.sync_api import Browser
 
 from acquis.auth.models import Role
 from tests.support.browser import fits_the_phone as browser_fits
@@ -16,11 +17,11 @@ TEXTS = {
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_registrar_logs_in_and_out(browser: object, live_url: str, users: UserFactory, lang: str,
+def test_registrar_logs_in_and_out(browser: Browser, live_url: str, users: UserFactory, lang: str,
                                    database_url: str) -> None:
     users(Role.REGISTRAR, name="Moussa Keïta")
     text = TEXTS[lang]
-    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})  # type: ignore[attr-defined]
+    context = browser.new_context(locale="fr-ML", viewport={"width": 360, "height": 740})
     page = context.new_page()
     requested_hosts: set[str] = set()
     page.on("request", lambda request: requested_hosts.add(request.url.split("/")[2]))

@@ -81,7 +81,7 @@ def test_db_upgrade_twice_is_harmless(settings: Settings) -> None:
     assert again.returncode == 0 and "up to date" in again.stdout
 
 
-def test_demo_server_signs_with_the_passphrase_it_generated(settings: Settings, tmp_path: object) -> None:
+def test_demo_server_signs_with_the_passphrase_it_generated(settings: Settings, tmp_path: Path) -> None:
     """`acquis demo` generates the key passphrase into the data dir; the server it starts must use it."""
     import time
 

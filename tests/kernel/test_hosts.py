@@ -69,8 +69,8 @@ def test_the_slip_prints_the_public_login_url(client: TestClient, session: Sessi
     log_in(client, "conseil")
     page = f"/candidates/{candidate.id}"
     slip = post_form(client, f"{page}/slip", {}, page=page)
-    assert f"{settings.public_url}/login" in slip.text  # type: ignore[attr-defined]
-    assert "testserver" not in slip.text and not ABSOLUTE.search(slip.text)  # type: ignore[attr-defined]
+    assert f"{settings.public_url}/login" in slip.text
+    assert "testserver" not in slip.text and not ABSOLUTE.search(slip.text)
 
 
 def test_api_url_fields_come_from_the_public_url(client: TestClient, session: Session, settings: Settings,

@@ -24,7 +24,7 @@ from tests.support.certificates import acquis
 from tests.support.dossiers import make_dossier, publish_framework
 from tests.support.operations import serving
 from tests.support.resilience import wait_for
-from tests.support.web import UserFactory, csrf_from, log_in
+from tests.support.web import UserFactory, app_of, csrf_from, log_in
 from validation.dossiers import jobs as dossier_jobs
 from validation.dossiers.models import Dossier
 from validation.dossiers.status import DossierStatus
@@ -170,7 +170,7 @@ def test_a_failing_job_is_shown_failed_and_a_running_one_cannot_start_twice(
     page = client.get("/jobs").text
     assert 'data-result="failed"' in page and runs(session, "public-documents")[0].error
 
-    with Session(client.app.state.engine) as other_worker:  # type: ignore[attr-defined]
+    with Session(app_of(client).state.engine) as other_worker:
         assert jobs.claim(other_worker, dossier_jobs.LAPSE, now=utcnow(), scheduled=False)
         other_worker.commit()
     twice = client.post("/jobs/run", data={"job": "lapse", "csrf_token": token})

@@ -29,7 +29,7 @@ def attempt(browser: TestClient, login: str, password: str) -> Any:
 
 
 @pytest.fixture
-def tuned(settings: Settings) -> Callable[..., FastAPI]:
+def tuned(settings: Settings) -> Iterator[Callable[..., FastAPI]]:
     """An app on the test's database with some settings changed."""
     apps: list[FastAPI] = []
 

@@ -5,6 +5,7 @@ import io
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,7 +27,8 @@ from tests.support.resilience import wait_for
 from tests.support.web import UserFactory
 from validation.dossiers import evidence
 from validation.dossiers import jobs as dossier_jobs
-from validation.dossiers.models import EvidenceCreate, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import EvidenceKind
 
 LOOPBACK = ("127.0.0.1", 50123)
 ELSEWHERE = ("203.0.113.7", 50123)  # TEST-NET-3: any address that is not the machine itself
@@ -125,7 +127,7 @@ def served_by(server: Served, route: str) -> dict[int, int]:
 
 
 def test_every_worker_of_acquis_serve_reports_the_counts_of_all(
-        sqlite_template: str, tmp_path: os.PathLike[str]) -> None:
+        sqlite_template: str, tmp_path: Path) -> None:
     settings = sqlite_settings(sqlite_template, tmp_path)
     with serving(settings, workers=2, ACQUIS_LOG_FORMAT="json") as (server,):
         sent = 0

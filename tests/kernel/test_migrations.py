@@ -1,5 +1,7 @@
 """The Alembic migrations, run from an empty database, build exactly the schema the models describe."""
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import Session, select
@@ -11,7 +13,7 @@ from acquis.db import make_engine
 from acquis.main import metadata
 
 
-def test_migrations_from_scratch_match_the_models(empty_database_url: str, tmp_path: object) -> None:
+def test_migrations_from_scratch_match_the_models(empty_database_url: str, tmp_path: Path) -> None:
     engine = make_engine(Settings(data_dir=tmp_path, database_url=empty_database_url, secret_key="t"))
     migrate.upgrade(engine)
     migrate.upgrade(engine)  # a second run changes nothing

@@ -70,7 +70,7 @@ def test_svg_scans_back_to_the_exact_qr_text():
 
 def scan(image: Image.Image) -> list:
     """What a phone's QR scanner reads; other symbologies would find false 1-D barcodes."""
-    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
 
 
 def rasterize(svg: ET.Element, size: int, scale: int) -> Image.Image:

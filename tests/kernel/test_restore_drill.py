@@ -37,7 +37,8 @@ from tests.support.dossiers import jpeg, png
 from tests.support.resilience import PATIENCE, assert_store_matches_rows, wait_for
 from validation.dossiers import evidence, identity
 from validation.dossiers import service as dossier_service
-from validation.dossiers.models import Candidate, Dossier, Evidence, EvidenceCreate, EvidenceFile, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import Candidate, Dossier, Evidence, EvidenceFile, EvidenceKind
 from validation.dossiers.status import DossierStatus
 
 
@@ -61,7 +62,8 @@ class Writer(threading.Thread):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(daemon=True)
-        self.settings, self.stop, self.error = settings, threading.Event(), None
+        self.settings, self.stop = settings, threading.Event()
+        self.error: BaseException | None = None
         self.states: list[State] = []
         self.changed = threading.Condition()
 

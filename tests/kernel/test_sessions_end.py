@@ -48,7 +48,7 @@ def test_a_candidate_changing_their_password_ends_their_other_sessions(
     users(Role.COUNSELLOR)
     log_in(client, "counsellor")
     response = post(client, "/candidates", REGISTRATION, "/candidates/new")
-    slip = re.search(r'id="slip-password">(\d+)<', response.text).group(1)  # type: ignore[union-attr]
+    slip = re.search(r'id="slip-password">(\d+)<', response.text).group(1)
     own = logged_in(app, "+22376001122", slip)  # the slip opens one session: own's
     assert post_form(own, "/portal/password", {"new": PASSWORD, "again": PASSWORD},
                      page="/portal/password").status_code == 303
@@ -66,8 +66,8 @@ def test_reprinting_a_slip_logs_out_whoever_used_the_old_password(
     users(Role.COUNSELLOR)
     log_in(client, "counsellor")
     response = post(client, "/candidates", REGISTRATION, "/candidates/new")
-    slip = re.search(r'id="slip-password">(\d+)<', response.text).group(1)  # type: ignore[union-attr]
-    candidate_id = re.search(r"/candidates/(\d+)\"", response.text).group(1)  # type: ignore[union-attr]
+    slip = re.search(r'id="slip-password">(\d+)<', response.text).group(1)
+    candidate_id = re.search(r"/candidates/(\d+)\"", response.text).group(1)
     holder = logged_in(app, "+22376001122", slip)
     assert holder.get("/portal/password").status_code == 200
     reprinted = post(client, f"/candidates/{candidate_id}/slip", {}, f"/candidates/{candidate_id}")

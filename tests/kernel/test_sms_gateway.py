@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
@@ -59,8 +60,8 @@ def queue(settings: Settings, *texts: str, phone: str) -> list[int]:
     return [message_id for message_id in ids if message_id is not None]
 
 
-def status_of(engine: object, message_id: int) -> SmsMessage:
-    with Session(engine) as session:  # type: ignore[arg-type]
+def status_of(engine: Engine, message_id: int) -> SmsMessage:
+    with Session(engine) as session:
         message = session.get(SmsMessage, message_id)
         assert message is not None
         return message
@@ -99,8 +100,8 @@ def test_a_login_code_goes_at_once_not_at_the_next_run_of_the_job(kannel: Kannel
     app.state.engine.dispose()
 
 
-def sms_job_ran(engine: object) -> bool:
-    with Session(engine) as session:  # type: ignore[arg-type]
+def sms_job_ran(engine: Engine) -> bool:
+    with Session(engine) as session:
         return session.exec(select(JobRun).where(JobRun.job == SEND.name)).first() is not None
 
 

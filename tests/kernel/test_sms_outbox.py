@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from acquis import cli
@@ -61,7 +61,7 @@ def gateway(settings: Settings, **changes: object) -> Settings:
 
 def messages(app: FastAPI) -> list[SmsMessage]:
     with Session(app.state.engine) as session:
-        return list(session.exec(select(SmsMessage).order_by(SmsMessage.id)))  # type: ignore[arg-type]
+        return list(session.exec(select(SmsMessage).order_by(col(SmsMessage.id))))
 
 
 def test_a_message_exists_only_if_its_transaction_commits_and_once_per_event(app: FastAPI) -> None:

@@ -1,6 +1,8 @@
 """Upgrading keeps a site's data: the demo as it was at each earlier migration, migrated to the current head on
 SQLite and PostgreSQL, keeps every row, its audit chain, its logins, its certificates' verdicts and its dossiers."""
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, table
@@ -36,7 +38,7 @@ def demo_for(revision: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("revision", REVISIONS[:-1])
 def test_a_site_at_an_earlier_migration_upgrades_with_its_data(revision: str, empty_database_url: str,
-                                                               tmp_path: object) -> None:
+                                                               tmp_path: Path) -> None:
     settings = complete(Settings(data_dir=tmp_path, database_url=empty_database_url, secret_key=SECRET_KEY,
                                  key_passphrase=KEY_PASSPHRASE))
     made_at, load_at = demo_for(revision)

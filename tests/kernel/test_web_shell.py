@@ -4,6 +4,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from acquis.auth.models import Role
@@ -60,14 +61,14 @@ def test_anonymous_visitor_is_sent_to_login(client: TestClient) -> None:
     assert response.status_code == 303 and response.headers["location"].endswith("/login?next=%2Fadmin%2Fusers")
 
 
-def test_500_page_shows_no_internals(app: object, users: UserFactory) -> None:
+def test_500_page_shows_no_internals(app: FastAPI, users: UserFactory) -> None:
     from fastapi.testclient import TestClient as Client
 
-    @app.get("/boom")  # type: ignore[attr-defined]
+    @app.get("/boom")
     def boom() -> None:
         raise RuntimeError("secret detail /etc/acquis")
 
-    with Client(app, raise_server_exceptions=False) as client:  # type: ignore[arg-type]
+    with Client(app, raise_server_exceptions=False) as client:
         page = client.get("/boom", headers={"Accept-Language": "en"})
     assert page.status_code == 500 and "Server error" in page.text
     assert "secret detail" not in page.text and "Traceback" not in page.text
@@ -80,10 +81,10 @@ def test_admin_creates_an_account_through_the_form(client: TestClient, users: Us
 
     created = post_form(client, "/admin/users", {"login": "awa", "name": "Awa Dembélé", "role": "counsellor",
                                                  "password": "long enough pw"}, page="/admin/users")
-    assert created.status_code == 201 and "Awa Dembélé" in created.text  # type: ignore[attr-defined]
+    assert created.status_code == 201 and "Awa Dembélé" in created.text
     again = post_form(client, "/admin/users", {"login": "AWA", "name": "Other", "role": "counsellor",
                                                "password": "long enough pw"}, page="/admin/users")
-    assert again.status_code == 422 and "déjà utilisé" in again.text  # type: ignore[attr-defined]
+    assert again.status_code == 422 and "déjà utilisé" in again.text
 
 
 def test_api_docs_page_is_served_from_the_app_itself(client: TestClient) -> None:

@@ -89,7 +89,7 @@ def test_the_installed_wheel_migrates_seeds_serves_and_speaks_english(venv: Path
         verified = browser.get("/V/" + qr_text.split("/V/")[1], headers={"Accept-Language": "en"})
         assert verified.status_code == 200 and "Valid certificate" in verified.text
 
-        log_in(browser, "registrar", "acquis-demo")  # type: ignore[arg-type]
+        log_in(browser, "registrar", "acquis-demo")
         pdf = browser.get(f"/certificates/{number}.pdf")
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         printed = pypdfium2.PdfDocument(pdf.content)[0].get_textpage().get_text_range()

@@ -3,6 +3,7 @@
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
+from schemathesis import Case
 from sqlmodel import Session
 
 from acquis.auth import service
@@ -26,11 +27,11 @@ def test_api_answers_every_generated_request_without_a_server_error(
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
-        def answers_properly(case: object) -> None:
-            response = case.call(headers=headers)  # type: ignore[attr-defined]
-            where = f"{case.method} {case.formatted_path}"  # type: ignore[attr-defined]
+        def answers_properly(case: Case) -> None:
+            response = case.call(headers=headers)
+            where = f"{case.method} {case.formatted_path}"
             assert response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
-            if response.status_code >= 400 and case.path.startswith("/api/"):  # type: ignore[attr-defined]
+            if response.status_code >= 400 and case.path.startswith("/api/"):
                 error = response.json()["error"]
                 assert isinstance(error["code"], str) and error["message"], where
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import Response
 from sqlmodel import Session
 
@@ -23,6 +22,7 @@ from tests.support.authorization import (
     is_login_redirect,
     routes,
 )
+from tests.support.web import app_of
 from validation.dossiers.seed import sample_jpeg
 
 # The columns of MATRIX: who they are on the demo data, and the login they use.
@@ -300,7 +300,7 @@ def test_every_route_answers_each_role_as_the_matrix_declares(demo: Demo, tmp_pa
 
 def differences(role: str, who: Caller, table: dict[str, dict[str, str]]) -> list[str]:
     """Every route called once by this role (and once more by its script, on /api/), compared with MATRIX."""
-    app: FastAPI = who.browser.app  # type: ignore[assignment]
+    app = app_of(who.browser)
     with Session(app.state.engine) as session:
         parameters = demo_parameters(session)
     found = []

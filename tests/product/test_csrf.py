@@ -9,7 +9,7 @@ from acquis.auth.models import Role
 from acquis.auth.service import issue_api_token
 from acquis.db import SAFE_METHODS
 from tests.support.authorization import PARAMETER, in_order, is_login_redirect
-from tests.support.web import PASSWORD, UserFactory, csrf_from, log_in
+from tests.support.web import PASSWORD, UserFactory, app_of, csrf_from, log_in
 
 # State-changing routes that take no CSRF token, and why.
 CSRF_EXEMPT = {
@@ -31,7 +31,7 @@ def test_every_state_changing_route_refuses_a_logged_in_browser_without_its_csrf
     bearer = {"Authorization": f"Bearer {issue_api_token(session, admin, days=1, by=None)}"}
     session.commit()
     wrong: list[str] = []
-    for method, path in in_order(client.app):  # type: ignore[arg-type]
+    for method, path in in_order(app_of(client)):
         if method in SAFE_METHODS:
             continue
         route, url = f"{method} {path}", PARAMETER.sub("1", path)

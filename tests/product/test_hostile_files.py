@@ -5,8 +5,10 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pypdfium2
@@ -122,14 +124,14 @@ def test_the_memory_limit_holds_for_pdfium_drawing() -> None:
 
 
 @pytest.fixture
-def counsellor_dossier(session: Session, settings: Settings, users: UserFactory) -> dict[str, object]:
+def counsellor_dossier(session: Session, settings: Settings, users: UserFactory) -> dict[str, Any]:
     counsellor = users(Role.COUNSELLOR)
     dossier = make_dossier(session, settings, by=counsellor, framework=publish_framework(session))
     return {"dossier": dossier, "headers": bearer(session, counsellor), "login": counsellor.login}
 
 
-def upload(client: TestClient, setup: dict[str, object], name: str, data: bytes) -> httpx.Response:
-    return client.post(f"/api/v1/dossiers/{setup['dossier'].id}/evidence",  # type: ignore[attr-defined]
+def upload(client: TestClient, setup: dict[str, Any], name: str, data: bytes) -> httpx.Response:
+    return client.post(f"/api/v1/dossiers/{setup['dossier'].id}/evidence",
                        headers=setup["headers"], files={"file": (name, data, "application/octet-stream")},
                        data={"kind": "photo_of_work", "description": "Mur en blocs"})
 
@@ -180,7 +182,7 @@ def sandbox_workers(server_pid: int) -> list[int]:
 
 def peak_memory_mb(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) // 1024  # type: ignore[union-attr]
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) // 1024
 
 
 def test_a_running_server_answers_others_while_it_reads_hostile_files_and_its_workers_end_with_it(
@@ -200,7 +202,7 @@ def test_a_running_server_answers_others_while_it_reads_hostile_files_and_its_wo
         # Passes every structural check and would draw for minutes: only the worker's limits stop it.
         slow = threading.Thread(target=send, args=("api", hostile.endless_drawing()))
         slow.start()
-        wait_for(lambda: sandbox_workers(server.process.pid), what="a worker reads the file")  # type: ignore[union-attr]
+        wait_for(lambda: sandbox_workers(server.process.pid), what="a worker reads the file")
         for path in ("/healthz", "/verify", "/healthz"):
             started = time.monotonic()
             assert httpx.get(server.url + path, timeout=PATIENCE).status_code == 200
@@ -215,7 +217,7 @@ def test_a_running_server_answers_others_while_it_reads_hostile_files_and_its_wo
         # drawing for seconds more.
         busy = threading.Thread(target=_ignore_errors, args=(send, "api", hostile.endless_drawing()), daemon=True)
         busy.start()
-        wait_for(lambda: sandbox_workers(server.process.pid), what="a worker")  # type: ignore[union-attr]
+        wait_for(lambda: sandbox_workers(server.process.pid), what="a worker")
         time.sleep(1)  # the file reaches the worker, which starts drawing
         workers = sandbox_workers(server.process.pid)
         os.kill(server.process.pid, 9)
@@ -224,9 +226,9 @@ def test_a_running_server_answers_others_while_it_reads_hostile_files_and_its_wo
         assert time.monotonic() - killed < FAST
 
 
-def _ignore_errors(function: object, *args: object) -> None:
+def _ignore_errors(function: Callable[..., object], *args: object) -> None:
     with suppress(httpx.HTTPError):  # the server is killed while this waits for its answer
-        function(*args)  # type: ignore[operator]
+        function(*args)
 
 
 def _alive(pid: int) -> bool:

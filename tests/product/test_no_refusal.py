@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from acquis.auth.models import User
 from assessors.models import Assignment
 from tests.support.authorization import Demo, caller, demo_database
+from tests.support.web import app_of
 from validation.dossiers.models import AccessPurpose, DossierUnit
 from validation.dossiers.seed import sample_jpeg, sample_pdf, sample_wav
 
@@ -182,7 +183,7 @@ class Walk:
     routes: list[tuple[str, set[str], re.Pattern[str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        app: FastAPI = self.browser.app  # type: ignore[assignment]
+        app = app_of(self.browser)
         self.routes = [(str(route.name), set(getattr(route, "methods", None) or ()), route.path_regex)
                        for route in iter_route_contexts(app.routes) if hasattr(route, "path_regex")]
 
@@ -325,6 +326,6 @@ def test_no_form_of_the_demo_answers_a_refusal(demo: Demo, tmp_path: Path) -> No
     downloads: set[str] = set()
     for role in ROLES:
         with caller(demo, role, tmp_path / role) as who:
-            app: FastAPI = who.browser.app  # type: ignore[assignment]
+            app = app_of(who.browser)
             failures += Walk(role, who.browser, downloads).run(bookmarked(app, role))
     assert not failures, f"{len(failures)} refusals:\n  " + "\n  ".join(failures)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 from sqlmodel import Session, col, select
 
 from acquis.audit import AuditEvent
@@ -105,9 +106,9 @@ def test_server_killed_during_bulk_issuance_leaves_nothing_half_issued_and_the_r
     with_key(session, settings)
     with serving(settings) as server, \
             httpx.Client(base_url=server.url, timeout=PATIENCE) as registrar:
-        log_in(registrar, "registrar")  # type: ignore[arg-type]
-        by_hand = post_form(registrar, f"/dossiers/{first}/certificate", {}, page=f"/dossiers/{first}")  # type: ignore[arg-type]
-        assert by_hand.status_code == 303  # type: ignore[attr-defined]
+        log_in(registrar, "registrar")
+        by_hand = post_form(registrar, f"/dossiers/{first}/certificate", {}, page=f"/dossiers/{first}")
+        assert by_hand.status_code == 303
         issued_by_hand = [cert.number for cert in certificates(session)]
         assert len(issued_by_hand) == 1
         photo = session.exec(select(Evidence.id)).first()
@@ -133,10 +134,10 @@ def test_server_killed_during_bulk_issuance_leaves_nothing_half_issued_and_the_r
         assert [cert.number for cert in certificates(session)] == issued_by_hand
         assert_store_matches_rows(session, settings)
 
-        again = post_form(registrar, "/certificates/issue/pending", {"framework": ""},  # type: ignore[arg-type]
+        again = post_form(registrar, "/certificates/issue/pending", {"framework": ""},
                           page="/certificates/issue/pending")
-        assert again.status_code == 303  # type: ignore[attr-defined]
-        done = registrar.get(again.headers["location"])  # type: ignore[attr-defined]
+        assert again.status_code == 303
+        done = registrar.get(again.headers["location"])
         assert 'id="nothing-pending"' in done.text and 'value="4" max="4"' in done.text
         for cert in certificates(session):
             download = registrar.get(f"/certificates/{cert.number}.pdf")
@@ -199,7 +200,7 @@ def assert_recovered_and_uploading_works(session: Session, settings: Settings, s
     listing = httpx.get(f"{server.url}/api/v1/dossiers/{dossier_id}/evidence", headers=token)
     assert listing.status_code == 200 and listing.json() == []
     with httpx.Client(base_url=server.url) as counsellor:
-        log_in(counsellor, "counsellor")  # type: ignore[arg-type]
+        log_in(counsellor, "counsellor")
         page = counsellor.get(f"/dossiers/{dossier_id}")
         assert page.status_code == 200 and 'id="evidence-list"' in page.text
     data = video(dossier_id)
@@ -283,17 +284,18 @@ def saves_in_audit(session: Session, dossier_id: int) -> list[tuple[str, str, in
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "assessment.judged",
                                                    AuditEvent.entity_id == str(dossier_id))
                           .order_by(col(AuditEvent.seq)))
-    logins = {user.id: user.login for user in session.exec(select(User))}  # the chain keeps role and id only
+    # The chain keeps role and id only.
+    logins: dict[int | None, str] = {user.id: user.login for user in session.exec(select(User))}
     return [(logins[event.actor_id], event.detail["verdict"], event.detail["version"]) for event in events]
 
 
 @pytest.mark.browser
 def test_two_assessors_saving_one_criterion_at_once_the_later_is_refused_and_shown_the_saved_verdict(
-        browser: object, live_url: str, session: Session, settings: Settings, users: UserFactory) -> None:
+        browser: Browser, live_url: str, session: Session, settings: Settings, users: UserFactory) -> None:
     dossier_id, unit_id, criterion_id = two_assessors(session, settings, users)
     pages = []
     for login in ("assessor", "assessor2"):  # two phones, each with the scoring page open
-        page = browser.new_context(locale="fr-ML").new_page()  # type: ignore[attr-defined]
+        page = browser.new_context(locale="fr-ML").new_page()
         page.goto(f"{live_url}/login")
         page.fill("#login", login)
         page.fill("#password", PASSWORD)
@@ -312,7 +314,7 @@ def test_two_assessors_saving_one_criterion_at_once_the_later_is_refused_and_sho
     assert STALE in alert.inner_text()
     assert second.is_checked(f"{form} input[name=verdict][value=met]")  # what is saved now, shown in place
     assert second.get_attribute(f"{form}-state [data-version]", "data-version") == "1"
-    assert (judgement(session, criterion_id).verdict.value, judgement(session, criterion_id).version) == ("met", 1)  # type: ignore[union-attr]
+    assert (judgement(session, criterion_id).verdict.value, judgement(session, criterion_id).version) == ("met", 1)
 
     # Having seen the first assessor's verdict, the second one changes it on purpose: that save goes through.
     second.click(f"{form} input[name=verdict][value=not_yet_met]")
@@ -321,11 +323,11 @@ def test_two_assessors_saving_one_criterion_at_once_the_later_is_refused_and_sho
 
 
 def test_without_javascript_a_stale_save_by_someone_else_is_refused_and_ones_own_later_save_wins(
-        app: object, client: TestClient, session: Session, settings: Settings, users: UserFactory) -> None:
+        app: FastAPI, client: TestClient, session: Session, settings: Settings, users: UserFactory) -> None:
     dossier_id, unit_id, criterion_id = two_assessors(session, settings, users)
     screen = f"/assessments/{dossier_id}/units/{unit_id}"
     save = f"/assessments/{dossier_id}/criteria/{criterion_id}"
-    with TestClient(app) as other_phone, TestClient(app) as second_tab:  # type: ignore[arg-type]
+    with TestClient(app) as other_phone, TestClient(app) as second_tab:
         log_in(client, "assessor")
         log_in(second_tab, "assessor")
         log_in(other_phone, "assessor2")
@@ -343,7 +345,7 @@ def test_without_javascript_a_stale_save_by_someone_else_is_refused_and_ones_own
         assert 'value="met" checked' in refused.text  # the saved verdict, shown where the refused one was
         assert press(second_tab, "not_observed").status_code == 303  # the same assessor's later save wins
 
-    assert (judgement(session, criterion_id).verdict.value, judgement(session, criterion_id).version) == (  # type: ignore[union-attr]
+    assert (judgement(session, criterion_id).verdict.value, judgement(session, criterion_id).version) == (
         "not_observed", 2)
     # Nothing is lost silently: the overwritten verdict stays in the audit chain, the refused one was never saved.
     assert saves_in_audit(session, dossier_id) == [("assessor", "met", 1), ("assessor", "not_observed", 2)]

@@ -96,7 +96,7 @@ def test_each_step_tells_the_candidate_once_in_their_language(
     assert cert.number in told(session, "certificate-ready", phone, language).text
     before = len(queued(session))
     decisions.issue_for_decision(session, decision_id, by=c.registrar, settings=settings)  # issued already
-    dossier_messages.registered(session, session.get(Candidate, c.dossier.candidate_id), code=None)  # type: ignore[arg-type]
+    dossier_messages.registered(session, session.get_one(Candidate, c.dossier.candidate_id), code=None)
     session.commit()
     assert len(queued(session)) == before  # the same events again: nothing more
 
@@ -156,7 +156,7 @@ def test_a_holder_who_asked_is_told_of_the_checks_of_their_certificate_once_a_da
 
     log_in(client, "holder")
     assert 'id="check-alerts"' in client.get("/portal").text
-    assert post_form(client, "/portal/check-alerts", {"on": "true"}, page="/portal").status_code == 303  # type: ignore[attr-defined]
+    assert post_form(client, "/portal/check-alerts", {"on": "true"}, page="/portal").status_code == 303
     assert "Ne plus me prévenir" in client.get("/portal").text
     client.cookies.clear()
     for url in (f"/V/{page}", f"/verify?number={cert.number}", f"/v/{page}"):  # three checks today
@@ -164,8 +164,8 @@ def test_a_holder_who_asked_is_told_of_the_checks_of_their_certificate_once_a_da
     told(session, "certificate-checked", "+22376123456", "fr")
 
     log_in(client, "holder")
-    assert post_form(client, "/portal/check-alerts", {"on": "false"}, page="/portal").status_code == 303  # type: ignore[attr-defined]
-    assert session.get(Candidate, c.dossier.candidate_id).sms_when_checked is False  # type: ignore[union-attr]
+    assert post_form(client, "/portal/check-alerts", {"on": "false"}, page="/portal").status_code == 303
+    assert session.get(Candidate, c.dossier.candidate_id).sms_when_checked is False
 
 
 def test_an_event_rolled_back_queues_nothing(app: FastAPI, session: Session, settings: Settings,
@@ -196,8 +196,8 @@ def every_message(session: Session, settings: Settings, language: str, base: int
     """Each message of each package, once, for one person in `language`, with the longest values."""
     person: Any = SimpleNamespace(id=base, phone=LONG["phone"], preferred_language=Language(language))
     dossier_messages.registered(session, person, code="9876543210")
-    dossier_messages.registered(session, SimpleNamespace(id=base + 1, phone=LONG["phone"],  # type: ignore[arg-type]
-                                                         preferred_language=Language(language)), code=None)
+    other: Any = SimpleNamespace(id=base + 1, phone=LONG["phone"], preferred_language=Language(language))
+    dossier_messages.registered(session, other, code=None)
     for offset, decision in enumerate(("admissible", "incomplete", "not_admissible")):
         dossier_messages.admissibility(session, person, change_id=base + offset, decision=decision,
                                        missing=["experience", "identity", "consent", "work_history", LONG["reason"]],
@@ -214,7 +214,8 @@ def every_message(session: Session, settings: Settings, language: str, base: int
         assessment_messages.appeal(session, person, appeal_id=base + offset, outcome=appeal, reason=LONG["reason"])
     public = settings.model_copy(update={"public_url": "https://validation.anpe-mali.gouv.ml"})
     number = LONG["number"] + language.upper()  # one certificate each
-    certificate_messages.ready(session, person, SimpleNamespace(number=number), settings=public)  # type: ignore[arg-type]
+    certificate: Any = SimpleNamespace(number=number)
+    certificate_messages.ready(session, person, certificate, settings=public)
     certificate_messages.checked(session, certificate_messages.Watcher(LONG["phone"], language, number, LONG["title"]),
                                  today=date(2026, 9, 30))
 

@@ -5,19 +5,22 @@ as a person takes them on the real pages (Playwright)."""
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+from playwright.sync_api import Page
 from sqlmodel import Session
 
 from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.storage import Store
 from assessors import drive, registry
-from assessors.models import AccreditationCreate, JudgementInput
+from assessors.inputs import AccreditationCreate, JudgementInput
 from assessors.rules import Verdict
 from tests.support.dossiers import jpeg, make_dossier, publish_framework
 from tests.support.web import UserFactory
 from validation.dossiers import evidence, portfolio, service
-from validation.dossiers.models import AccessPurpose, Candidate, Dossier, EvidenceCreate, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import AccessPurpose, Candidate, Dossier, EvidenceKind
 from validation.frameworks.models import Framework, FrameworkCriterion
 
 
@@ -118,17 +121,17 @@ def score_all(session: Session, c: Cast, sitting: int, *, photo_only: str | None
     session.commit()
 
 
-def to_jury(session: Session, settings: Settings, c: Cast, **scores: object) -> None:
+def to_jury(session: Session, settings: Settings, c: Cast, **scores: Any) -> None:
     """Scored, finished, moderated (agreed): the dossier waits for its jury."""
     sitting = scheduled(session, c)
-    score_all(session, c, sitting, **scores)  # type: ignore[arg-type]
+    score_all(session, c, sitting, **scores)
     drive.finished(session, c.dossier, assessor=c.assessor, settings=settings, today=today())
     session.commit()
     drive.moderated(session, c.dossier, moderator=c.moderator, registrar=c.registrar, today=today())
     session.commit()
 
 
-def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> int:
+def decided(session: Session, settings: Settings, c: Cast, **scores: Any) -> int:
     """A jury of the moderator and the registrar (president) validates every competent unit."""
     to_jury(session, settings, c, **scores)
     drive.jury_named(session, c.dossier.id, member=c.moderator, president=c.registrar, today=today())
@@ -142,33 +145,33 @@ def decided(session: Session, settings: Settings, c: Cast, **scores: object) -> 
 # --- on the real pages, in Chromium (any language: by ids and values, never by visible text) ------------
 
 
-def declare(page: object, live_url: str, purpose: str) -> None:
+def declare(page: Page, live_url: str, purpose: str) -> None:
     """From the work list, sign the pending declaration for this role: no conflict."""
-    page.goto(f"{live_url}/assessments")  # type: ignore[attr-defined]
-    page.click(f"li[data-purpose={purpose}] a[id^=declare-]")  # type: ignore[attr-defined]
-    page.check("#no-conflict")  # type: ignore[attr-defined]
-    page.click("#sign")  # type: ignore[attr-defined]
+    page.goto(f"{live_url}/assessments")
+    page.click(f"li[data-purpose={purpose}] a[id^=declare-]")
+    page.check("#no-conflict")
+    page.click("#sign")
 
 
-def choose(page: object, purpose: str, login: str, *, president: bool = False) -> None:
+def choose(page: Page, purpose: str, login: str, *, president: bool = False) -> None:
     """On the registrar's control page, designate `login` for the role."""
     section = f"#suggest-{purpose}"
-    page.check(f"{section} input[data-login={login}]")  # type: ignore[attr-defined]
+    page.check(f"{section} input[data-login={login}]")
     if president:
-        page.check(f"{section} #president")  # type: ignore[attr-defined]
-    page.click(f"#assign-{purpose}")  # type: ignore[attr-defined]
-    page.wait_for_selector(f"#assigned li[data-purpose={purpose}]")  # type: ignore[attr-defined]
+        page.check(f"{section} #president")
+    page.click(f"#assign-{purpose}")
+    page.wait_for_selector(f"#assigned li[data-purpose={purpose}]")
 
 
-def score_unit(page: object, *, photo_only: str = "", photo_id: int | None = None) -> None:
+def score_unit(page: Page, *, photo_only: str = "", photo_id: int | None = None) -> None:
     """On a unit's scoring page, every criterion met citing the session, except the one coded `photo_only`,
     cited on the photo alone; each click is saved by its own request, queued behind the previous one, and the
     state shows the version saved by the second."""
-    for criterion in page.locator("#criteria form.criterion").all():  # type: ignore[attr-defined]
-        form = "#" + criterion.get_attribute("id")
+    for criterion in page.locator("#criteria form.criterion").all():
+        form = f"#{criterion.get_attribute('id')}"
         if criterion.get_attribute("data-code") == photo_only:
-            page.check(f"{form} input[name=evidence_ids][value='{photo_id}']")  # type: ignore[attr-defined]
+            page.check(f"{form} input[name=evidence_ids][value='{photo_id}']")
         else:
-            page.check(f"{form} input[name=session_ids]")  # type: ignore[attr-defined]
-        page.check(f"{form} input[name=verdict][value=met]")  # type: ignore[attr-defined]
-        page.wait_for_selector(f"{form}-state [data-version='2'][data-verdict=met]")  # type: ignore[attr-defined]
+            page.check(f"{form} input[name=session_ids]")
+        page.check(f"{form} input[name=verdict][value=met]")
+        page.wait_for_selector(f"{form}-state [data-version='2'][data-verdict=met]")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import Page
 
 from tests.support.postgres import free_port
 from tests.support.web import PASSWORD
@@ -43,30 +44,30 @@ def serving(app: FastAPI, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def screenshot(page: object, name: str) -> None:
+def screenshot(page: Page, name: str) -> None:
     """Keep a screenshot as a test artifact (tests/artifacts/), for people reviewing a run."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def fits_the_phone(page: object, width: int = 360) -> bool:
+def fits_the_phone(page: Page, width: int = 360) -> bool:
     """Whether the loaded page is no wider than a small phone's screen (nothing to scroll sideways)."""
     # A click may have started a navigation: measure the page it leads to, once it has loaded.
-    page.wait_for_load_state("load")  # type: ignore[attr-defined]
-    page.wait_for_function("document.documentElement !== null")  # type: ignore[attr-defined]
-    return bool(page.evaluate("document.documentElement.scrollWidth") <= width)  # type: ignore[attr-defined]
+    page.wait_for_load_state("load")
+    page.wait_for_function("document.documentElement !== null")
+    return bool(page.evaluate("document.documentElement.scrollWidth") <= width)
 
 
-def log_in(page: object, live_url: str, login: str, password: str = PASSWORD) -> None:
+def log_in(page: Page, live_url: str, login: str, password: str = PASSWORD) -> None:
     """Log in through the real form, in whatever language the page is; waits for the welcome page."""
-    page.goto(f"{live_url}/login")  # type: ignore[attr-defined]
-    page.fill("#login", login)  # type: ignore[attr-defined]
-    page.fill("#password", password)  # type: ignore[attr-defined]
-    page.click("main button.primary")  # type: ignore[attr-defined]
-    page.wait_for_selector("#welcome")  # type: ignore[attr-defined]
+    page.goto(f"{live_url}/login")
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.click("main button.primary")
+    page.wait_for_selector("#welcome")
 
 
-def log_out(page: object) -> None:
+def log_out(page: Page) -> None:
     """The header's log-out button (any language); waits until the page shows nobody logged in."""
-    page.click("header .who button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_selector("header .who", state="detached")  # type: ignore[attr-defined]
+    page.click("header .who button[type=submit]")
+    page.wait_for_selector("header .who", state="detached")

@@ -13,15 +13,8 @@ from acquis.auth.service import issue_api_token
 from acquis.config import Settings
 from acquis.storage import Store
 from validation.dossiers import candidates, consents, service, work_history
-from validation.dossiers.models import (
-    Candidate,
-    CandidateCreate,
-    ConsentCreate,
-    ConsentMethod,
-    ConsentPurpose,
-    Dossier,
-    WorkExperienceCreate,
-)
+from validation.dossiers.inputs import CandidateCreate, ConsentCreate, WorkExperienceCreate
+from validation.dossiers.models import Candidate, ConsentMethod, ConsentPurpose, Dossier
 from validation.frameworks import importers
 from validation.frameworks.models import (
     Framework,

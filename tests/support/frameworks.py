@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from acquis.config import Settings
 from validation.frameworks import transfer
-from validation.frameworks.models import FrameworkFile
+from validation.frameworks.inputs import FrameworkFile
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "validation" / "data" / "demo-frameworks.yaml"

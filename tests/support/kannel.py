@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote_to_bytes
 
 from tests.support.postgres import free_port
@@ -24,6 +25,7 @@ SMSBOX = Path("/usr/sbin/smsbox")
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
 USERNAME, PASSWORD = "acquis", "sendsms-secret"
 TOKEN = "kannel-test-token"
+Found = TypeVar("Found")
 GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (text|ucs-2|data) ?(.*)>$")
 
 CONFIG = """\
@@ -138,7 +140,7 @@ class Kannel:
                 found.append((match[1], match[2], decode(match[3], match[4])))
         return found
 
-    def wait_for(self, condition: Callable[[], object], what: str, seconds: float = 20) -> object:
+    def wait_for(self, condition: Callable[[], Found], what: str, seconds: float = 20) -> Found:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             value = condition()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from acquis.auth.models import Role
 from acquis.config import Settings
@@ -29,7 +29,8 @@ from tests.support.dossiers import jpeg, make_candidate, publish_framework
 from tests.support.postgres import free_port
 from tests.support.web import UserFactory
 from validation.dossiers import evidence, portfolio, service
-from validation.dossiers.models import Consent, Dossier, EvidenceCreate, EvidenceFile, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import Consent, Dossier, EvidenceFile, EvidenceKind
 
 ACQUIS = Path(sys.executable).with_name("acquis")
 PATIENCE = 60.0  # seconds before a wait gives up: far beyond what any step takes, even on a busy machine
@@ -140,7 +141,7 @@ def crew(session: Session, users: UserFactory) -> Cast:
     framework = publish_framework(session)
     for person in (assessor, moderator):
         accredit(session, person, framework.code, by=admin)
-    return Cast(admin, registrar, counsellor, assessor, moderator, framework, None, 0)  # type: ignore[arg-type]
+    return Cast(admin, registrar, counsellor, assessor, moderator, framework, None, 0)  # type: ignore[arg-type]  # no dossier yet: frozen() gives each its own
 
 
 def open_dossier(session: Session, settings: Settings, c: Cast, index: int) -> Dossier:
@@ -219,4 +220,4 @@ def assert_store_matches_rows(session: Session, settings: Settings) -> None:
 
 def certificates(session: Session) -> list[Certificate]:
     session.expire_all()
-    return list(session.exec(select(Certificate).order_by(Certificate.id)))  # type: ignore[arg-type]
+    return list(session.exec(select(Certificate).order_by(col(Certificate.id))))

@@ -4,13 +4,14 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session
 
 from acquis.auth.models import Role, User
-from acquis.auth.service import HASHER
+from acquis.auth.passwords import HASHER
 
 PASSWORD = "correct horse battery"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -43,7 +44,7 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def log_in(client: TestClient, login: str, password: str = PASSWORD) -> None:
+def log_in(client: httpx.Client, login: str, password: str = PASSWORD) -> None:
     """Log in through the real form, as a browser would; fails the test if the login is refused."""
     page = client.get("/login")
     response = client.post("/login", data={"login": login, "password": password, "csrf_token": csrf_from(page.text)},
@@ -51,7 +52,14 @@ def log_in(client: TestClient, login: str, password: str = PASSWORD) -> None:
     assert response.status_code == 303, response.text
 
 
-def post_form(client: TestClient, url: str, data: dict[str, str], *, page: str = "/") -> object:
+def app_of(client: TestClient) -> FastAPI:
+    """The app a test client calls (Starlette types it as any ASGI app)."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    return app
+
+
+def post_form(client: httpx.Client, url: str, data: dict[str, str], *, page: str = "/") -> httpx.Response:
     """POST a form with the CSRF token a page of the app gave this browser."""
     token = csrf_from(client.get(page).text)
     return client.post(url, data={**data, "csrf_token": token}, follow_redirects=False)

@@ -45,21 +45,21 @@ def dossier_filter(user: User) -> Any:
     Assessors see only the dossiers an active grant (DossierAccess) opens to them.
     """
     if user.role in SEE_ALL:
-        return Dossier.id.is_not(None)
+        return col(Dossier.id).is_not(None)
     if user.role == Role.COUNSELLOR:
         return Dossier.counsellor_id == user.id
     if user.role == Role.ASSESSOR:
         return col(Dossier.id).in_(select(DossierAccess.dossier_id).where(
             DossierAccess.user_id == user.id, col(DossierAccess.revoked_at).is_(None)))
     if user.role == Role.CANDIDATE:
-        return Dossier.candidate_id.in_(select(Candidate.id).where(Candidate.user_id == user.id))  # type: ignore[attr-defined]
+        return col(Dossier.candidate_id).in_(select(Candidate.id).where(Candidate.user_id == user.id))
     return false()
 
 
 def candidate_filter(user: User) -> Any:
     """A WHERE clause on Candidate: counsellors see those they registered or whose dossier they handle."""
     if user.role in SEE_ALL:
-        return Candidate.id.is_not(None)
+        return col(Candidate.id).is_not(None)
     if user.role == Role.COUNSELLOR:
         handles = exists().where(col(Dossier.candidate_id) == col(Candidate.id), col(Dossier.counsellor_id) == user.id)
         return or_(col(Candidate.registered_by_id) == user.id, handles)

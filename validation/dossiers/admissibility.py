@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from sqlmodel import Session, select
 
@@ -96,6 +96,11 @@ def review(session: Session, dossier: Dossier, *, today: date | None = None) -> 
         Check("work_history", bool(jobs),
               gettext("%(count)d expérience(s) enregistrée(s).") % {"count": len(jobs)}),
     ])
+
+
+def is_decision(value: str) -> TypeGuard[Decision]:
+    """Whether a form's value names one of the registrar's decisions."""
+    return value in DECISIONS
 
 
 def decide(session: Session, dossier_id: int, *, decision: Decision, by: User, missing: list[str] | None = None,

@@ -15,7 +15,8 @@ from acquis.errors import Invalid
 from acquis.i18n import N_, gettext
 from acquis.web import public_url
 from validation.dossiers import access, evidence, service
-from validation.dossiers.models import Evidence, EvidenceCreate, EvidenceFile, EvidenceKind
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import Evidence, EvidenceFile, EvidenceKind
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
 

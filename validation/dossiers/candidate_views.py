@@ -26,14 +26,8 @@ from validation.dossiers import (
     service,
     work_history,
 )
-from validation.dossiers.models import (
-    Candidate,
-    CandidateCreate,
-    ConsentCreate,
-    ConsentMethod,
-    ConsentPurpose,
-    WorkExperienceCreate,
-)
+from validation.dossiers.inputs import CandidateCreate, ConsentCreate, WorkExperienceCreate
+from validation.dossiers.models import Candidate, ConsentMethod, ConsentPurpose
 from validation.dossiers.paper_codes import FormKind, PaperCode
 
 router = APIRouter()

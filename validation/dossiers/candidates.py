@@ -14,7 +14,8 @@ from acquis.db import utcnow
 from acquis.errors import Conflict, Invalid
 from acquis.i18n import N_
 from validation.dossiers import access, countries, identity, messages, search
-from validation.dossiers.models import Candidate, CandidateCreate
+from validation.dossiers.inputs import CandidateCreate
+from validation.dossiers.models import Candidate
 
 ONE_TIME_DIGITS = 10
 

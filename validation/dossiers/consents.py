@@ -12,15 +12,9 @@ from acquis.errors import Conflict, Invalid
 from acquis.i18n import N_, gettext
 from acquis.storage import Store
 from validation.dossiers import access, media
+from validation.dossiers.inputs import ConsentCreate
 from validation.dossiers.labels import CONSENT_LABELS
-from validation.dossiers.models import (
-    Candidate,
-    Consent,
-    ConsentCreate,
-    ConsentMethod,
-    ConsentPurpose,
-    Language,
-)
+from validation.dossiers.models import Candidate, Consent, ConsentMethod, ConsentPurpose, Language
 
 # The version of the consent texts shown to candidates (templates/validation/dossiers/_consent_texts.html).
 TEXT_VERSION = "2026-1"

@@ -15,13 +15,13 @@ from acquis.i18n import N_
 from acquis.storage import Store
 from validation.dossiers import access, consents, media, service
 from validation.dossiers.countries import is_country
+from validation.dossiers.inputs import EvidenceCreate
 from validation.dossiers.models import (
     ASSESSMENT_KINDS,
     ConsentPurpose,
     Dossier,
     DossierUnit,
     Evidence,
-    EvidenceCreate,
     EvidenceFile,
     EvidenceLink,
     Verification,

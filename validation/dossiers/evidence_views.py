@@ -15,7 +15,8 @@ from acquis.forms import FormDep
 from acquis.i18n import N_
 from acquis.web import render
 from validation.dossiers import access, evidence, media, pages, service, work_history
-from validation.dossiers.models import EvidenceCreate, EvidenceFile, Verification
+from validation.dossiers.inputs import EvidenceCreate
+from validation.dossiers.models import EvidenceFile, Verification
 
 router = APIRouter()
 

@@ -27,7 +27,8 @@ from validation.dossiers import (
     service,
     work_history,
 )
-from validation.dossiers.models import Candidate, ConsentCreate, ConsentMethod, ConsentPurpose
+from validation.dossiers.inputs import ConsentCreate
+from validation.dossiers.models import Candidate, ConsentMethod, ConsentPurpose
 from validation.dossiers.paper_codes import FormKind
 from validation.dossiers.status import DossierStatus
 

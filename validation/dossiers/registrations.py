@@ -16,7 +16,8 @@ from acquis.db import utcnow
 from acquis.errors import NotFound, TooManyRequests
 from acquis.i18n import N_
 from validation.dossiers import access, candidates, consents, countries, identity
-from validation.dossiers.models import Candidate, CandidateCreate, ConsentPurpose, RegistrationConflict
+from validation.dossiers.inputs import CandidateCreate
+from validation.dossiers.models import Candidate, ConsentPurpose, RegistrationConflict
 
 REGISTER_WINDOW = timedelta(hours=1)
 

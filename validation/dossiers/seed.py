@@ -11,21 +11,13 @@ from PIL import Image, ImageDraw
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
+from acquis.auth import service as auth_service
 from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.storage import Store
 from validation.dossiers import admissibility, candidates, consents, evidence, portfolio, service, work_history
-from validation.dossiers.models import (
-    Candidate,
-    CandidateCreate,
-    ConsentCreate,
-    ConsentMethod,
-    ConsentPurpose,
-    Dossier,
-    EvidenceCreate,
-    EvidenceKind,
-    WorkExperienceCreate,
-)
+from validation.dossiers.inputs import CandidateCreate, ConsentCreate, EvidenceCreate, WorkExperienceCreate
+from validation.dossiers.models import Candidate, ConsentMethod, ConsentPurpose, Dossier, EvidenceKind
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework
 
@@ -74,15 +66,13 @@ def seed_demo(session: Session, settings: Settings, *, store: Store) -> list[Dos
     if not inspect(session.connection()).has_table(Dossier.__tablename__):
         return []
     framework = _framework(session)
-    staff = {login: session.exec(select(User).where(User.login == login)).first()
-             for login in ("counsellor", "registrar", "candidate")}
-    if framework is None or None in staff.values():
+    # The second demo candidate account is optional: `acquis demo` makes one, tests may not.
+    staff = auth_service.users_by_login(session, ("counsellor", "registrar", "candidate", "candidate2"))
+    if framework is None or not {"counsellor", "registrar", "candidate"} <= staff.keys():
         return []
     if session.exec(select(Candidate).where(Candidate.phone == f"+{settings.phone_country_code}{FIRST_PHONE}")).first():
         return []
-    # Optional: the second demo candidate account, when `acquis demo` made one (tests may not).
-    staff["candidate2"] = session.exec(select(User).where(User.login == "candidate2")).first()
-    return [_seed_person(session, settings, store, framework, person, index, staff)  # type: ignore[arg-type]
+    return [_seed_person(session, settings, store, framework, person, index, staff)
             for index, person in enumerate(PEOPLE)]
 
 
@@ -199,9 +189,11 @@ def _move(target: DossierStatus, *, by: str, reason: str | None = None) -> Step:
     return step
 
 
-def _decide(decision: str, **values: object) -> Step:
+def _decide(decision: admissibility.Decision, *, missing: list[str] | None = None, reason: str | None = None,
+            advice: str | None = None) -> Step:
     def step(session: Session, dossier: Dossier, counsellor: User, registrar: User) -> object:
-        return admissibility.decide(session, dossier.id, decision=decision, by=registrar, **values)  # type: ignore[arg-type]
+        return admissibility.decide(session, dossier.id, decision=decision, by=registrar, missing=missing,
+                                    reason=reason, advice=advice)
     return step
 
 

@@ -196,9 +196,9 @@ def decide_admissibility(request: Request, session: SessionDep, user: RegistrarD
     decision = str(form.get("decision") or "")
     missing = [str(v) for v in form.getlist("missing")] + str(form.get("missing_other") or "").splitlines()
     try:
-        if decision not in admissibility.DECISIONS:
+        if not admissibility.is_decision(decision):
             raise status.TransitionNotAllowed()
-        admissibility.decide(session, dossier_id, decision=decision, by=user, missing=missing,  # type: ignore[arg-type]
+        admissibility.decide(session, dossier_id, decision=decision, by=user, missing=missing,
                              reason=str(form.get("reason") or ""), advice=str(form.get("advice") or ""))
     except AcquisError as problem:
         if problem.status_code == 404:

@@ -11,7 +11,8 @@ from acquis.errors import NotFound
 from validation.dossiers import access, consents
 from validation.dossiers.candidates import CountryUnknown
 from validation.dossiers.countries import is_country
-from validation.dossiers.models import ConsentPurpose, WorkExperience, WorkExperienceCreate
+from validation.dossiers.inputs import WorkExperienceCreate
+from validation.dossiers.models import ConsentPurpose, WorkExperience
 
 DAYS_PER_MONTH = 365.25 / 12
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from acquis.auth.guard import UserDep
 from acquis.db import SessionDep
 from validation.frameworks import service
-from validation.frameworks.models import FrameworkIn, FrameworkStatus
+from validation.frameworks.inputs import FrameworkIn
+from validation.frameworks.models import FrameworkStatus
 
 router = APIRouter(prefix="/api/v1")
 

@@ -18,7 +18,7 @@ from validation.frameworks.case_package import (
     isco_code,
     own_data,
 )
-from validation.frameworks.models import FrameworkFile, NodePath
+from validation.frameworks.inputs import FrameworkFile, NodePath
 from validation.frameworks.reading import Places, checked, refuse, text_of, validated
 
 LANGUAGES = ("en", "bm", "ar")  # French is the fullStatement itself

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from validation.frameworks.models import FrameworkFile, NodePath
+from validation.frameworks.inputs import FrameworkFile, NodePath
 from validation.frameworks.reading import Places, checked, refuse, text_of
 
 COLUMNS = (

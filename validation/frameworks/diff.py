@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from validation.frameworks.models import CriterionIn, ElementIn, FrameworkIn, Kind, Node, Text
+from validation.frameworks.inputs import CriterionIn, ElementIn, FrameworkIn, Kind, Node, Text
 
 FRAMEWORK_FIELDS = (
     "title",

@@ -1,6 +1,6 @@
 """Editing a draft version node by node: add, rename, reorder, mark critical, delete; each audited."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import pydantic
 from pydantic import ValidationError
@@ -10,23 +10,19 @@ from acquis.auth.models import User
 from acquis.errors import Invalid
 from acquis.i18n import N_, _
 from validation.frameworks import service
+from validation.frameworks.inputs import ISCO08, Code, Input, Kind, MaybeText, RequiredText, Uri
 from validation.frameworks.models import (
-    ISCO08,
-    Code,
     Framework,
     FrameworkAlignment,
     FrameworkCriterion,
     FrameworkElement,
     FrameworkUnit,
-    Input,
-    Kind,
-    MaybeText,
-    RequiredText,
-    Uri,
 )
 
 Row = FrameworkUnit | FrameworkElement | FrameworkCriterion
-TABLES: dict[str, Any] = {"unit": FrameworkUnit, "element": FrameworkElement, "criterion": FrameworkCriterion}
+Added = TypeVar("Added", FrameworkUnit, FrameworkElement, FrameworkCriterion)
+Checked = TypeVar("Checked", bound=Input)
+TABLES: dict[str, type[Row]] = {"unit": FrameworkUnit, "element": FrameworkElement, "criterion": FrameworkCriterion}
 Direction = Literal["up", "down"]
 
 
@@ -53,7 +49,7 @@ class NodeIn(TextIn):
 class DetailsIn(Input):
     title_fr: RequiredText
     title_en: MaybeText = None
-    isco08: pydantic.constr(strip_whitespace=True, pattern=ISCO08) | None = None  # type: ignore[valid-type]
+    isco08: Annotated[str, pydantic.StringConstraints(strip_whitespace=True, pattern=ISCO08)] | None = None
     esco_occupation_uri: Uri | None = None
     eqf_like: int | None = pydantic.Field(default=None, ge=1, le=8)
     national_label: MaybeText = None
@@ -71,7 +67,7 @@ FIELD_RULES = {
 }
 
 
-def checked(model: type[Input], **values: Any) -> Any:
+def checked(model: type[Checked], **values: Any) -> Checked:
     """`values` as `model`, empty optional fields as None; or EditInvalid naming the field."""
     cleaned = {name: (None if value == "" and name not in ("fr", "title_fr", "code") else value)
                for name, value in values.items()}
@@ -213,7 +209,7 @@ def delete(session: Session, framework: Framework, kind: Kind, node_id: int, *, 
 def node(session: Session, framework: Framework, kind: Kind, node_id: int) -> Row:
     """A node of this version; a node of another version is not found, like a missing one."""
     row = session.get(TABLES[kind], node_id)
-    if row is None or row.framework_id != framework.id:
+    if not isinstance(row, Row) or row.framework_id != framework.id:
         raise service.FrameworkNotFound()
     return row
 
@@ -271,7 +267,7 @@ def _forget_in_rule(framework: Framework, unit_code: str) -> None:
                                                                       if c != unit_code]}
 
 
-def _added(session: Session, framework: Framework, row: Any, kind: Kind, *, by: User) -> Any:
+def _added(session: Session, framework: Framework, row: Added, kind: Kind, *, by: User) -> Added:
     session.add(row)
     session.flush()
     service.record(session, framework, f"framework.{kind}_added", by=by, node=row.code)

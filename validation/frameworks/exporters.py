@@ -24,7 +24,7 @@ from validation.frameworks.case_package import (
 )
 from validation.frameworks.csv_reader import COLUMNS, ESCAPED_STARTS, EVIDENCE_SEPARATOR
 from validation.frameworks.importers import Format
-from validation.frameworks.models import (
+from validation.frameworks.inputs import (
     AlignmentIn,
     CriterionIn,
     ElementIn,

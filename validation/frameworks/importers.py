@@ -7,7 +7,7 @@ import yaml
 
 from validation.frameworks.case_reader import read_case
 from validation.frameworks.csv_reader import read_csv
-from validation.frameworks.models import FrameworkFile, NodePath
+from validation.frameworks.inputs import FrameworkFile, NodePath
 from validation.frameworks.reading import (
     MAX_BYTES,
     FrameworkFileInvalid,

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from acquis.errors import Invalid
-from validation.frameworks.models import PATTERN_RULES, FrameworkFile, NodePath
+from validation.frameworks.inputs import PATTERN_RULES, FrameworkFile, NodePath
 
 # Framework files are small (the demo is 17 kB); the largest public CASE packages are a few MB.
 MAX_BYTES = 20 * 1024 * 1024

@@ -15,13 +15,8 @@ from acquis.i18n import N_, _, gettext
 from validation.frameworks import tree
 from validation.frameworks.diff import FrameworkDiff, compare
 from validation.frameworks.immutability import VersionImmutable
-from validation.frameworks.models import (
-    Framework,
-    FrameworkCriterion,
-    FrameworkIn,
-    FrameworkStatus,
-    FrameworkUnit,
-)
+from validation.frameworks.inputs import FrameworkIn
+from validation.frameworks.models import Framework, FrameworkCriterion, FrameworkStatus, FrameworkUnit
 from validation.frameworks.reading import rule_broken
 
 __all__ = ["VersionImmutable"]  # raised here too; re-exported for the views and tests

@@ -29,7 +29,8 @@ from validation.frameworks import importers, service, tree
 from validation.frameworks.case_package import ISCO_PREFIX
 from validation.frameworks.exporters import write, write_csv, write_yaml
 from validation.frameworks.importers import Format
-from validation.frameworks.models import Framework, FrameworkFile, FrameworkIn, FrameworkStatus
+from validation.frameworks.inputs import FrameworkFile, FrameworkIn
+from validation.frameworks.models import Framework, FrameworkStatus
 from validation.frameworks.reading import refuse, rule_broken
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "data" / "demo-frameworks.yaml"

@@ -6,25 +6,27 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from validation.frameworks.models import (
+from validation.frameworks.inputs import (
     AlignmentIn,
     CaseDocument,
     CaseRef,
     CriterionIn,
     ElementIn,
-    Framework,
-    FrameworkAlignment,
-    FrameworkCriterion,
-    FrameworkElement,
     FrameworkFile,
     FrameworkIn,
-    FrameworkPrerequisite,
-    FrameworkUnit,
     LevelIn,
     PrerequisiteIn,
     QualificationRuleIn,
     Text,
     UnitIn,
+)
+from validation.frameworks.models import (
+    Framework,
+    FrameworkAlignment,
+    FrameworkCriterion,
+    FrameworkElement,
+    FrameworkPrerequisite,
+    FrameworkUnit,
 )
 
 # What a file says once for all its frameworks; each version keeps its own copy (see Framework).

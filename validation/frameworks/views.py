@@ -16,7 +16,8 @@ from acquis.i18n import N_
 from acquis.web import render
 from validation.frameworks import editing, service, transfer, tree
 from validation.frameworks.importers import Format
-from validation.frameworks.models import Framework, FrameworkStatus, Kind
+from validation.frameworks.inputs import Kind
+from validation.frameworks.models import Framework, FrameworkStatus
 from validation.frameworks.reading import MAX_BYTES
 
 router = APIRouter()
