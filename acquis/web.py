@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from acquis import i18n, telemetry
 from acquis.auth.guard import CSRF_COOKIE, LoginRequired, csrf_seed, csrf_token
+from acquis.deps import app_settings
 from acquis.errors import AcquisError
 from acquis.i18n import N_, gettext
 
@@ -100,7 +101,7 @@ def public_url_for(context: Mapping[str, Any], name: str, /, **path_params: Any)
 
 def public_url(request: Request, name: str, /, **path_params: Any) -> str:
     """A named route's absolute URL under ACQUIS_PUBLIC_URL (API `url` fields, paper), never from the Host header."""
-    return request.app.state.settings.public_url.rstrip("/") + route_path(request, name, **path_params)
+    return app_settings(request).public_url.rstrip("/") + route_path(request, name, **path_params)
 
 
 def route_path(request: Request, name: str, /, **path_params: Any) -> str:
@@ -151,7 +152,7 @@ class ShellMiddleware:
         i18n.current_language.set(lang)
         had_seed = bool(request.cookies.get(CSRF_COOKIE))
         seed = csrf_seed(request)
-        secure = request.app.state.settings.secure_cookies
+        secure = app_settings(request).secure_cookies
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

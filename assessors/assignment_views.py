@@ -10,6 +10,7 @@ from sqlmodel import Session
 from acquis.auth.guard import RegistrarDep, StaffDep, UserDep, require_roles
 from acquis.auth.models import Role, User
 from acquis.db import SessionDep
+from acquis.deps import app_settings
 from acquis.errors import AcquisError
 from acquis.web import render
 from assessors import appeals, assignment, jury, moderation, pages, service
@@ -63,7 +64,7 @@ def control_context(request: Request, session: Session, dossier_id: int, *, user
         jury_problems=jury.problems(session, dossier, today=today), decision=decision,
         appeal=appeals.of_decision(session, decision.id) if decision else None,
         officers=appeals.officers(session, decision) if decision else [],
-        appeal_ends=appeals.window_ends(decision, settings=request.app.state.settings) if decision else None,
+        appeal_ends=appeals.window_ends(decision, settings=app_settings(request)) if decision else None,
         **extra)
 
 

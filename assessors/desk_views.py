@@ -11,6 +11,7 @@ from acquis import forms
 from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
 from acquis.web import render
@@ -175,10 +176,11 @@ def print_convocation(request: Request, session: SessionDep, user: UserDep, doss
 
 
 @router.post("/assessments/{dossier_id}/finish", name="finish_assessment")
-def finish_assessment(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+def finish_assessment(request: Request, session: SessionDep, user: UserDep, settings: SettingsDep,
+                      dossier_id: int) -> Response:
     try:
         moderation.finish_assessment(session, dossier_id, by=user, today=pages.today(),
-                                     settings=request.app.state.settings)
+                                     settings=settings)
     except AcquisError as problem:
         if problem.status_code == 404:
             raise

@@ -10,6 +10,7 @@ from acquis.auth.guard import CaseworkerDep, RegistrarDep, UserDep
 from acquis.auth.models import Role, User
 from acquis.auth.service import users_with_roles
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep
 from acquis.errors import AcquisError
 from acquis.forms import FormDep
 from acquis.web import render
@@ -74,11 +75,12 @@ def back_to_dossier(request: Request, session: Session, dossier_id: int, *, user
 
 
 @router.get("/dossiers", name="list_dossiers")
-def list_dossiers(request: Request, session: SessionDep, user: CaseworkerDep, status: str = "", q: str = "",
+def list_dossiers(request: Request, session: SessionDep, user: CaseworkerDep, settings: SettingsDep,
+                  status: str = "", q: str = "",
                   page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
     """The dossiers found by number, phone or name (and state), newest first, a page at a time."""
     chosen = DossierStatus(status) if status in DossierStatus.__members__.values() else None
-    found = search.dossiers(session, user=user, settings=request.app.state.settings, query=q, status=chosen,
+    found = search.dossiers(session, user=user, settings=settings, query=q, status=chosen,
                             page=page)
     return render(request, "validation/dossiers/dossier_list.html", **pages.context(
         dossiers=found.dossiers, found=found, q=q, chosen=chosen,
