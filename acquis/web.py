@@ -1,7 +1,7 @@
 """Rendering pages and fragments, security headers, language, and error pages for the whole app."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
+from sqlmodel import Session
 from starlette.datastructures import URL, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
@@ -127,6 +128,20 @@ def render(
     context["lang"] = i18n.current_language.get()
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, template, context, status_code=status_code, headers=headers)
+
+
+def show_refusal(session: Session, problem: AcquisError, page: Callable[[AcquisError], Response]) -> Response:
+    """The form's page again, with the refusal on it; a 404 goes on up to the error page instead.
+
+    A view calls it from ``except AcquisError as problem:``, with ``page`` rendering the form from the problem
+    it is given (``status_code=problem.status_code``, ``error=problem.message``). The session is rolled back
+    first, always: a refused change leaves nothing half-written, and the page is built from what is stored.
+    """
+    # Something the caller may not see is "not found" as a page of its own, never a form saying so.
+    if problem.status_code == 404:
+        raise problem
+    session.rollback()
+    return page(problem)
 
 
 def wants_json(request: Request) -> bool:

@@ -13,7 +13,7 @@ from acquis.auth.models import Role, User
 from acquis.db import SessionDep
 from acquis.deps import SettingsDep, app_settings
 from acquis.errors import AcquisError, Invalid
-from acquis.web import render
+from acquis.web import render, show_refusal
 from assessors import appeals, desk, jury, pages, service
 from assessors.models import AppealOutcome, ValidatedUnit
 from validation.dossiers import access
@@ -57,11 +57,9 @@ def _on_portal(request: Request, session: Session, dossier_id: int, *, user: Use
     try:
         action()
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return render(request, PAGE, status_code=problem.status_code,
-                      **portal_context(request, session, dossier_id, user=user, **{error_key: problem.message}))
+        return show_refusal(session, problem, lambda problem: render(
+            request, PAGE, status_code=problem.status_code,
+            **portal_context(request, session, dossier_id, user=user, **{error_key: problem.message})))
     session.commit()
     return RedirectResponse(request.url_for("show_portal_assessment", dossier_id=dossier_id), status_code=303)
 

@@ -14,7 +14,7 @@ from acquis.deps import SettingsDep, StoreDep, app_settings
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
 from acquis.i18n import N_
-from acquis.web import render
+from acquis.web import render, show_refusal
 from validation.dossiers import access, evidence, media, pages, service, work_history
 from validation.dossiers.models import EvidenceCreate, EvidenceFile, Verification
 
@@ -62,11 +62,10 @@ def upload_evidence(request: Request, session: SessionDep, user: UserDep, settin
         received = evidence.add(session, dossier_id, data, file=upload.file, filename=upload.filename, by=user,
                                 store=store, settings=settings)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return render(request, FORM_PAGE, status_code=problem.status_code, **form_context(
-            request, session, dossier_id, user=user, error=problem.message,
-            form=forms.fields(form, allowed=set(EvidenceCreate.model_fields))))
+        return show_refusal(session, problem, lambda problem: render(
+            request, FORM_PAGE, status_code=problem.status_code, **form_context(
+                request, session, dossier_id, user=user, error=problem.message,
+                form=forms.fields(form, allowed=set(EvidenceCreate.model_fields)))))
     finally:
         if upload is not None:
             upload.file.close()
@@ -91,6 +90,11 @@ def _item_context(session: Session, evidence_id: int, *, user: User, **extra: An
                          units=units, links=links, criteria=criteria, is_staff=access.is_staff_for(user),
                          duplicate_visible=_visible(session, item.duplicate_of_id, user=user),
                          accepts_evidence=evidence.can_add(session, dossier, user=user), **extra)
+
+
+def _item_page(request: Request, session: Session, evidence_id: int, *, user: User, problem: AcquisError) -> Response:
+    return render(request, ITEM_PAGE, status_code=problem.status_code,
+                  **_item_context(session, evidence_id, user=user, error=problem.message))
 
 
 def _visible(session: Session, evidence_id: int | None, *, user: User) -> bool:
@@ -142,10 +146,8 @@ def verify_evidence(request: Request, session: SessionDep, user: UserDep, eviden
             raise Invalid()
         evidence.set_verification(session, evidence_id, verification=chosen, note=note, by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return render(request, ITEM_PAGE, status_code=problem.status_code,
-                      **_item_context(session, evidence_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: _item_page(request, session, evidence_id, user=user,
+                                                                 problem=problem))
     session.commit()
     return RedirectResponse(request.url_for("show_evidence", evidence_id=evidence_id), status_code=303)
 
@@ -156,10 +158,8 @@ def summarise_evidence(request: Request, session: SessionDep, user: UserDep, evi
     try:
         evidence.set_summary(session, evidence_id, summary=summary, by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return render(request, ITEM_PAGE, status_code=problem.status_code,
-                      **_item_context(session, evidence_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: _item_page(request, session, evidence_id, user=user,
+                                                                 problem=problem))
     session.commit()
     return RedirectResponse(request.url_for("show_evidence", evidence_id=evidence_id), status_code=303)
 

@@ -13,7 +13,7 @@ from acquis.db import SessionDep
 from acquis.deps import SettingsDep
 from acquis.errors import AcquisError
 from acquis.forms import FormDep
-from acquis.web import render
+from acquis.web import render, show_refusal
 from validation.dossiers import (
     access,
     admissibility,
@@ -141,10 +141,8 @@ def move_dossier(request: Request, session: SessionDep, user: UserDep, dossier_i
         return back_to_dossier(request, session, dossier_id, user=user, status_code=422,
                                error=status.TransitionNotAllowed().message)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return back_to_dossier(request, session, dossier_id, user=user, status_code=problem.status_code,
-                               error=problem.message)
+        return show_refusal(session, problem, lambda problem: back_to_dossier(
+            request, session, dossier_id, user=user, status_code=problem.status_code, error=problem.message))
     session.commit()
     return back_to_dossier(request, session, dossier_id, user=user)
 
@@ -161,10 +159,8 @@ def submit_portfolio(request: Request, session: SessionDep, user: UserDep, dossi
     try:
         portfolio.submit(session, dossier_id, by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return back_to_dossier(request, session, dossier_id, user=user, status_code=problem.status_code,
-                               error=problem.message)
+        return show_refusal(session, problem, lambda problem: back_to_dossier(
+            request, session, dossier_id, user=user, status_code=problem.status_code, error=problem.message))
     session.commit()
     return back_to_dossier(request, session, dossier_id, user=user)
 
@@ -203,10 +199,9 @@ def decide_admissibility(request: Request, session: SessionDep, user: RegistrarD
         admissibility.decide(session, dossier_id, decision=decision, by=user, missing=missing,  # type: ignore[arg-type]
                              reason=str(form.get("reason") or ""), advice=str(form.get("advice") or ""))
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return render(request, "validation/dossiers/dossier_admissibility.html", status_code=problem.status_code,
-                      **_admissibility_context(request, session, dossier_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: render(
+            request, "validation/dossiers/dossier_admissibility.html", status_code=problem.status_code,
+            **_admissibility_context(request, session, dossier_id, user=user, error=problem.message)))
     session.commit()
     return RedirectResponse(request.url_for("show_dossier", dossier_id=dossier_id), status_code=303)
 

@@ -13,7 +13,7 @@ from acquis.auth.models import Role, User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.i18n import N_
-from acquis.web import render
+from acquis.web import render, show_refusal
 from validation.frameworks import editing, service, transfer, tree
 from validation.frameworks.importers import Format
 from validation.frameworks.models import Framework, FrameworkStatus, Kind
@@ -58,8 +58,8 @@ def import_frameworks(request: Request, session: SessionDep, user: AdminDep, fil
     try:
         imported = transfer.import_upload(session, data, filename=file.filename, publish=publish, by=user)
     except AcquisError as problem:
-        session.rollback()
-        return _list(request, session, user, status_code=problem.status_code, import_error=problem.message)
+        return show_refusal(session, problem, lambda problem: _list(
+            request, session, user, status_code=problem.status_code, import_error=problem.message))
     session.commit()
     return _list(request, session, user, imported=imported)
 
@@ -168,11 +168,11 @@ def _edit(request: Request, session: Session, user: User, code: str, version: in
     try:
         changed = change(framework)
     except editing.EditInvalid as problem:
-        session.rollback()
         htmx = request.headers.get("HX-Request") == "true"
         # htmx swaps only 2xx answers: the refusal must still reach the editor's screen.
-        return _page(request, session, framework, user, status_code=200 if htmx else problem.status_code,
-                     error=problem.message)
+        return show_refusal(session, problem, lambda problem: _page(
+            request, session, framework, user, status_code=200 if htmx else problem.status_code,
+            error=problem.message))
     session.commit()
     if request.headers.get("HX-Request") == "true":
         return _page(request, session, framework, user)
