@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
-from acquis import audit, jobs
+from acquis import audit, dates, jobs
 from acquis.auth.guard import AdminDep
 from acquis.config import Settings
 from acquis.db import SessionDep, utcnow
@@ -29,7 +29,7 @@ def list_jobs(request: Request, session: SessionDep, user: AdminDep, settings: S
     return render(request, "acquis/jobs.html", states=jobs.states(session, registered),
                   runs=jobs.recent_runs(session), titles={job.name: job.title for job in registered},
                   started=started if started in {job.name for job in registered} else None,
-                  scheduler_on=settings.jobs, when=when, schedule_text=schedule_text)
+                  scheduler_on=settings.jobs, when=dates.utc_minute, schedule_text=schedule_text)
 
 
 @router.post("/jobs/run", name="run_job")
@@ -53,10 +53,6 @@ def _execute(engine: Engine, settings: Settings, job: jobs.Job, now: datetime, b
         jobs.execute(engine, settings, job, now=now, scheduled=False, by_id=by_id)
     except Exception:  # noqa: BLE001 - a thread's exception would go nowhere: the lease expires, the log says why
         log.exception("job run by hand could not be recorded")
-
-
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
 def schedule_text(schedule: jobs.Schedule) -> str:

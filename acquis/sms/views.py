@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, func, select
 
+from acquis import dates
 from acquis.auth.guard import CaseworkerDep
 from acquis.auth.models import Role
 from acquis.config import Settings
@@ -40,7 +41,7 @@ def list_sms(request: Request, session: SessionDep, user: CaseworkerDep, setting
     messages = session.exec(select(SmsMessage).order_by(col(SmsMessage.id).desc()).limit(PAGE_SIZE)).all()
     counts = dict(session.exec(select(SmsMessage.status, func.count()).group_by(col(SmsMessage.status))).all())
     return render(request, "acquis/sms.html", messages=messages, counts=counts, statuses=list(SmsStatus),
-                  status_labels=STATUS_LABELS, full=user.role == Role.ADMIN, masked=masked,
+                  status_labels=STATUS_LABELS, utc_minute=dates.utc_minute, full=user.role == Role.ADMIN, masked=masked,
                   gateway=bool(settings.sms_url))
 
 
