@@ -15,7 +15,6 @@ from assessors import messages, service
 from assessors.models import (
     AssessmentSession,
     EvidenceReview,
-    Method,
     PlanInput,
     Relevance,
     SessionInput,
@@ -247,6 +246,3 @@ def unit_links(session: Session, dossier_id: int) -> dict[int, set[int]]:
                              .where(Evidence.dossier_id == dossier_id)):
         found.setdefault(link.evidence_id, set()).add(link.unit_id)
     return found
-
-
-DIRECT_METHODS = frozenset({Method.OBSERVATION, Method.PRACTICAL_TASK})
