@@ -222,8 +222,9 @@ def seed_demo(session: Session, settings: Settings) -> list[tuple[str, str]]:
     """Every package's demo data, in dependency order; returns the demo accounts (login, role)."""
     framework_transfer.seed_demo(session)
     users = auth_service.ensure_demo_users(session, password=settings.demo_password)
-    dossier_seed.seed_demo(session, settings, store=Store(settings.data_dir / "files"))
-    assessor_seed.seed_demo(session, settings, store=Store(settings.data_dir / "files"))
+    store = Store(settings.data_dir / "files")  # no app here: the one store the demo's files go to
+    dossier_seed.seed_demo(session, settings, store=store)
+    assessor_seed.seed_demo(session, settings, store=store)
     certificate_seed.seed_demo(session, settings)
     return [(user.login, user.role.value) for user in users]
 
