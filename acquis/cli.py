@@ -1,11 +1,9 @@
 """The `acquis` command line: a composition root, like acquis.main."""
 
-import json
 import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 from urllib.parse import quote
 
@@ -29,7 +27,7 @@ from certificates import seed as certificate_seed
 from validation.dossiers import commands as dossier_commands
 from validation.dossiers import seed as dossier_seed
 from validation.dossiers.models import Candidate
-from validation.frameworks import service as framework_service
+from validation.frameworks import commands as framework_commands
 from validation.frameworks import transfer as framework_transfer
 
 app = typer.Typer(help="Acquis: skills validation and verifiable certificates.", no_args_is_help=True,
@@ -40,8 +38,6 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
-frameworks_app = typer.Typer(help="Reference frameworks (référentiels): import, export, list.", no_args_is_help=True)
-app.add_typer(frameworks_app, name="frameworks")
 
 USAGE_ERROR = 2
 NOT_VALID = 1
@@ -158,50 +154,6 @@ def audit_verify() -> None:
     typer.echo("audit chain intact")
 
 
-@frameworks_app.command("import", help=(
-    "Import framework files: every framework of every file, or nothing (exit 2, one line). A version the database "
-    "already holds with the same content stays unchanged, so importing twice is harmless. A file naming a published "
-    "version with other content is refused: published versions never change. A file without a version (CSV never "
-    "has one) is compared with the latest version: other content replaces it if it is a draft, else becomes the "
-    "next version. What is created is a draft, unless --publish."))
-def frameworks_import(
-    files: Annotated[list[Path], typer.Argument(help=".yaml/.yml, .csv or .json (1EdTech CASE 1.1)")],
-    publish: Annotated[bool, typer.Option("--publish", help="publish what the files leave as drafts")] = False,
-) -> None:
-    """Import framework files (semantics in the command's help and validation/frameworks/transfer.py)."""
-    with database() as session:
-        imported = framework_transfer.import_files(session, files, publish=publish, by=None)
-        session.commit()
-    for item in imported:
-        typer.echo(item.line())
-
-
-@frameworks_app.command("export")
-def frameworks_export(
-    codes: Annotated[list[str], typer.Argument(help="framework code; several go into one YAML or CSV file")],
-    file_format: Annotated[framework_transfer.FileFormat, typer.Option("--format")] = "yaml",  # type: ignore[assignment]
-    version: Annotated[int | None, typer.Option(min=1, help="default: the latest published version")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="default: standard output")] = None,
-) -> None:
-    """Write a framework version as YAML, CSV or CASE 1.1 JSON (before any is published: the latest draft)."""
-    with database() as session:
-        data = framework_transfer.export(session, codes, version=version, format=file_format.value)
-        if output:
-            framework_transfer.save(output, data)
-    if not output:
-        sys.stdout.buffer.write(data)
-
-
-@frameworks_app.command("list")
-def frameworks_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Every version of every framework: code, version, status, ISCO-08, counts, title."""
-    with database() as session:
-        entries = framework_service.summaries(session)
-    if as_json or entries:
-        lines = [framework_service.summary_line(entry) for entry in entries]
-        typer.echo(json.dumps(entries, ensure_ascii=False, indent=2) if as_json else "\n".join(lines))
-
-
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -272,8 +224,9 @@ def seed_demo(session: Session, settings: Settings) -> list[tuple[str, str]]:
     """Every package's demo data, in dependency order; returns the demo accounts (login, role)."""
     framework_transfer.seed_demo(session)
     users = auth_service.ensure_demo_users(session, password=settings.demo_password)
-    dossier_seed.seed_demo(session, settings, store=Store(settings.data_dir / "files"))
-    assessor_seed.seed_demo(session, settings, store=Store(settings.data_dir / "files"))
+    store = Store(settings.data_dir / "files")  # no app here: the one store the demo's files go to
+    dossier_seed.seed_demo(session, settings, store=store)
+    assessor_seed.seed_demo(session, settings, store=store)
     certificate_seed.seed_demo(session, settings)
     return [(user.login, user.role.value) for user in users]
 
@@ -318,6 +271,7 @@ def _validated(model: type[Validated], **values: Any) -> Validated:
         fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
 
 
+framework_commands.register(app, database=database)
 certificate_commands.register(app, database=database, fail=fail)
 dossier_commands.register(app, database=database, fail=fail)
 backup_commands.register(app, fail=fail, references=STORE_REFERENCES)

@@ -7,10 +7,11 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from acquis.config import Settings
+from acquis.deps import app_settings
 from acquis.errors import AcquisError
 from acquis.i18n import N_, gettext
 from acquis.web import error_response
@@ -80,7 +81,7 @@ class HostMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        known = edge(scope["app"].state.settings)
+        known = edge(app_settings(HTTPConnection(scope)))
         forwarded(scope, known)
         host = Headers(scope=scope).get("host")
         # No Host at all (HTTP/1.0) is fine: URLs then come from the server's own address, not from the caller.

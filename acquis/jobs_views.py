@@ -9,10 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
-from acquis import audit, jobs
+from acquis import audit, dates, jobs
 from acquis.auth.guard import AdminDep
 from acquis.config import Settings
 from acquis.db import SessionDep, utcnow
+from acquis.deps import SettingsDep
 from acquis.i18n import gettext
 from acquis.web import render
 
@@ -22,20 +23,22 @@ router = APIRouter()
 
 
 @router.get("/jobs", name="list_jobs")
-def list_jobs(request: Request, session: SessionDep, user: AdminDep, started: str | None = None) -> Response:
+def list_jobs(request: Request, session: SessionDep, user: AdminDep, settings: SettingsDep,
+              started: str | None = None) -> Response:
     registered: list[jobs.Job] = request.app.state.jobs
     return render(request, "acquis/jobs.html", states=jobs.states(session, registered),
                   runs=jobs.recent_runs(session), titles={job.name: job.title for job in registered},
                   started=started if started in {job.name for job in registered} else None,
-                  scheduler_on=request.app.state.settings.jobs, when=when, schedule_text=schedule_text)
+                  scheduler_on=settings.jobs, when=dates.utc_minute, schedule_text=schedule_text)
 
 
 @router.post("/jobs/run", name="run_job")
-def run_job(request: Request, session: SessionDep, user: AdminDep, job: Annotated[str, Form()]) -> Response:
+def run_job(request: Request, session: SessionDep, user: AdminDep, settings: SettingsDep,
+            job: Annotated[str, Form()]) -> Response:
     """Start the job now in the background (a backup may take minutes); the page shows it running."""
     chosen = jobs.find(request.app.state.jobs, job)
     now = utcnow()
-    engine, settings = request.app.state.engine, request.app.state.settings
+    engine = request.app.state.engine
     if not jobs.claim(session, chosen, now=now, scheduled=False):
         raise jobs.JobRunning()
     audit.record(session, actor=user, action="job.started", entity_type="job", entity_id=chosen.name)
@@ -50,10 +53,6 @@ def _execute(engine: Engine, settings: Settings, job: jobs.Job, now: datetime, b
         jobs.execute(engine, settings, job, now=now, scheduled=False, by_id=by_id)
     except Exception:  # noqa: BLE001 - a thread's exception would go nowhere: the lease expires, the log says why
         log.exception("job run by hand could not be recorded")
-
-
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
 def schedule_text(schedule: jobs.Schedule) -> str:

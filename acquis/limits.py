@@ -10,11 +10,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from acquis.config import Settings
+from acquis.deps import app_settings
 from acquis.errors import TooLarge
 from acquis.i18n import N_, gettext
 from acquis.untrusted import MAX_JSON_BYTES
@@ -60,7 +61,7 @@ class BodyLimitMiddleware:
 
     def limit_for(self, scope: Scope, headers: Headers) -> int:
         app: Any = scope["app"]
-        declared = self.limits(app.state.settings)
+        declared = self.limits(app_settings(HTTPConnection(scope)))
         limit = next((declared[name] for name, route in self._routes(app, declared)
                       if route.matches(scope)[0] == Match.FULL), DEFAULT_BYTES)
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()

@@ -34,6 +34,7 @@ from sqlmodel import Session
 
 from acquis import jobs
 from acquis.config import Settings
+from acquis.deps import SettingsDep
 from acquis.errors import NotFound
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -107,9 +108,8 @@ def _watch(engine: Engine, name: str) -> None:
 
 
 @router.get("/metrics", name="show_metrics", include_in_schema=False)
-def show_metrics(request: Request) -> Response:
+def show_metrics(request: Request, settings: SettingsDep) -> Response:
     """The Prometheus text format, from loopback or with `Authorization: Bearer $ACQUIS_METRICS_TOKEN`."""
-    settings: Settings = request.app.state.settings
     if not _allowed(request, settings):
         presented = request.headers.get("authorization") is not None
         if presented:

@@ -11,6 +11,7 @@ from acquis import i18n, migrate
 from acquis.auth.guard import OptionalUserDep
 from acquis.auth.models import ROLE_LABELS
 from acquis.auth.views import safe_next
+from acquis.deps import SettingsDep
 from acquis.web import render
 
 log = logging.getLogger("acquis")
@@ -25,12 +26,12 @@ def show_home(request: Request, user: OptionalUserDep) -> Response:
 
 
 @router.get("/language/{lang}", name="switch_language")
-def switch_language(request: Request, lang: str, next: str | None = None) -> Response:
+def switch_language(settings: SettingsDep, lang: str, next: str | None = None) -> Response:
     """Remember the chosen language in a cookie and go back to the page."""
     response = RedirectResponse(safe_next(next), status_code=303)
     if lang in i18n.LANGUAGES:
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax",
-                            secure=request.app.state.settings.secure_cookies, path="/")
+                            secure=settings.secure_cookies, path="/")
     return response
 
 

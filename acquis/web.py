@@ -1,7 +1,7 @@
 """Rendering pages and fragments, security headers, language, and error pages for the whole app."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
+from sqlmodel import Session
 from starlette.datastructures import URL, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from acquis import i18n, telemetry
 from acquis.auth.guard import CSRF_COOKIE, LoginRequired, csrf_seed, csrf_token
+from acquis.deps import app_settings
 from acquis.errors import AcquisError
 from acquis.i18n import N_, gettext
 
@@ -100,8 +102,7 @@ def public_url_for(context: Mapping[str, Any], name: str, /, **path_params: Any)
 
 def public_url(request: Request, name: str, /, **path_params: Any) -> str:
     """A named route's absolute URL under ACQUIS_PUBLIC_URL (API `url` fields, paper), never from the Host header."""
-    base: str = request.app.state.settings.public_url
-    return base.rstrip("/") + route_path(request, name, **path_params)
+    return app_settings(request).public_url.rstrip("/") + route_path(request, name, **path_params)
 
 
 def route_path(request: Request, name: str, /, **path_params: Any) -> str:
@@ -129,6 +130,20 @@ def render(
     return templates.TemplateResponse(request, template, context, status_code=status_code, headers=headers)
 
 
+def show_refusal(session: Session, problem: AcquisError, page: Callable[[AcquisError], Response]) -> Response:
+    """The form's page again, with the refusal on it; a 404 goes on up to the error page instead.
+
+    A view calls it from ``except AcquisError as problem:``, with ``page`` rendering the form from the problem
+    it is given (``status_code=problem.status_code``, ``error=problem.message``). The session is rolled back
+    first, always: a refused change leaves nothing half-written, and the page is built from what is stored.
+    """
+    # Something the caller may not see is "not found" as a page of its own, never a form saying so.
+    if problem.status_code == 404:
+        raise problem
+    session.rollback()
+    return page(problem)
+
+
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
@@ -152,7 +167,7 @@ class ShellMiddleware:
         i18n.current_language.set(lang)
         had_seed = bool(request.cookies.get(CSRF_COOKIE))
         seed = csrf_seed(request)
-        secure = request.app.state.settings.secure_cookies
+        secure = app_settings(request).secure_cookies
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from acquis.auth.guard import RegistrarDep, UserDep
 from acquis.auth.models import Role, User
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep, app_settings
 from acquis.errors import AcquisError, Invalid
-from acquis.web import render
+from acquis.web import render, show_refusal
 from assessors import appeals, desk, jury, pages, service
 from assessors.models import AppealOutcome, ValidatedUnit
 from validation.dossiers import access
@@ -26,7 +27,7 @@ FRAGMENT = "assessors/_portal_assessment.html"
 
 def portal_context(request: Request, session: Session, dossier_id: int, *, user: User, **extra: Any) -> dict[str, Any]:
     dossier = access.get_dossier(session, dossier_id, user=user)
-    settings, today = request.app.state.settings, pages.today()
+    settings, today = app_settings(request), pages.today()
     decision = jury.latest(session, dossier_id)
     code = service.framework(session, dossier).code
     held = session.exec(select(ValidatedUnit).where(ValidatedUnit.candidate_id == dossier.candidate_id,
@@ -55,20 +56,18 @@ def _on_portal(request: Request, session: Session, dossier_id: int, *, user: Use
     try:
         action()
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return render(request, PAGE, status_code=problem.status_code,
-                      **portal_context(request, session, dossier_id, user=user, **{error_key: problem.message}))
+        return show_refusal(session, problem, lambda problem: render(
+            request, PAGE, status_code=problem.status_code,
+            **portal_context(request, session, dossier_id, user=user, **{error_key: problem.message})))
     session.commit()
     return RedirectResponse(request.url_for("show_portal_assessment", dossier_id=dossier_id), status_code=303)
 
 
 @router.post("/dossiers/{dossier_id}/appeal", name="lodge_appeal")
-def lodge_appeal(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
+def lodge_appeal(request: Request, session: SessionDep, user: UserDep, settings: SettingsDep, dossier_id: int,
                  grounds: Annotated[str, Form(max_length=5000)] = "") -> Response:
     return _on_portal(request, session, dossier_id, user=user, error_key="error", action=lambda: appeals.lodge(
-        session, dossier_id, grounds=grounds, by=user, settings=request.app.state.settings, today=pages.today()))
+        session, dossier_id, grounds=grounds, by=user, settings=settings, today=pages.today()))
 
 
 @router.post("/dossiers/{dossier_id}/appeal-waiver", name="waive_appeal")
@@ -91,8 +90,9 @@ def decide_appeal(request: Request, session: SessionDep, user: RegistrarDep, app
 
 
 @router.post("/dossiers/{dossier_id}/gap-plan", name="close_appeal_window")
-def close_appeal_window(request: Request, session: SessionDep, user: RegistrarDep, dossier_id: int) -> Response:
-    appeals.close_window(session, dossier_id, by=user, settings=request.app.state.settings, today=pages.today())
+def close_appeal_window(request: Request, session: SessionDep, user: RegistrarDep, settings: SettingsDep,
+                        dossier_id: int) -> Response:
+    appeals.close_window(session, dossier_id, by=user, settings=settings, today=pages.today())
     session.commit()
     return RedirectResponse(request.url_for("show_assignments", dossier_id=dossier_id), status_code=303)
 

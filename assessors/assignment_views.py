@@ -10,8 +10,9 @@ from sqlmodel import Session
 from acquis.auth.guard import RegistrarDep, StaffDep, UserDep, require_roles
 from acquis.auth.models import Role, User
 from acquis.db import SessionDep
+from acquis.deps import app_settings
 from acquis.errors import AcquisError
-from acquis.web import render
+from acquis.web import render, show_refusal
 from assessors import appeals, assignment, jury, moderation, pages, service
 from assessors.models import DossierAssessment
 from validation.dossiers import access
@@ -62,7 +63,7 @@ def control_context(request: Request, session: Session, dossier_id: int, *, user
         jury_problems=jury.problems(session, dossier, today=today), decision=decision,
         appeal=appeals.of_decision(session, decision.id) if decision else None,
         officers=appeals.officers(session, decision) if decision else [],
-        appeal_ends=appeals.window_ends(decision, settings=request.app.state.settings) if decision else None,
+        appeal_ends=appeals.window_ends(decision, settings=app_settings(request)) if decision else None,
         **extra)
 
 
@@ -82,11 +83,9 @@ def assign_dossier(request: Request, session: SessionDep, user: RegistrarDep, do
         assignment.assign(session, dossier_id, user_id=user_id, purpose=chosen, by=user, today=pages.today(),
                           president=president == "on")
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return render(request, CONTROL, status_code=problem.status_code,
-                      **control_context(request, session, dossier_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: render(
+            request, CONTROL, status_code=problem.status_code,
+            **control_context(request, session, dossier_id, user=user, error=problem.message)))
     session.commit()
     return RedirectResponse(request.url_for("show_assignments", dossier_id=dossier_id), status_code=303)
 
@@ -118,11 +117,9 @@ def declare_conflict(request: Request, session: SessionDep, user: UserDep, assig
     try:
         row = assignment.declare(session, assignment_id, conflict=conflict == "yes", details=details, by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return render(request, "assessors/declaration.html", status_code=problem.status_code,
-                      **_declaration_context(session, assignment_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: render(
+            request, "assessors/declaration.html", status_code=problem.status_code,
+            **_declaration_context(session, assignment_id, user=user, error=problem.message)))
     session.commit()
     if row.ended_at is not None:
         return RedirectResponse(request.url_for("list_assessments"), status_code=303)

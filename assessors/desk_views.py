@@ -11,9 +11,10 @@ from acquis import forms
 from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
-from acquis.web import render
+from acquis.web import render, show_refusal
 from assessors import desk, moderation, pages, scoring, service
 from assessors.inputs import PlanInput, SessionInput
 from assessors.models import Method, Relevance
@@ -48,11 +49,9 @@ def show_assessment(request: Request, session: SessionDep, user: UserDep, dossie
 
 def _back(request: Request, session: Session, dossier_id: int, *, user: User, page: str, problem: AcquisError,
           context: Any) -> Response:
-    if problem.status_code == 404:
-        raise problem
-    session.rollback()
-    return render(request, page, status_code=problem.status_code,
-                  **context(session, dossier_id, user=user, error=problem.message))
+    return show_refusal(session, problem, lambda problem: render(
+        request, page, status_code=problem.status_code, **context(session, dossier_id, user=user,
+                                                                  error=problem.message)))
 
 
 @router.post("/assessments/{dossier_id}/review", name="start_review")
@@ -176,15 +175,12 @@ def print_convocation(request: Request, session: SessionDep, user: UserDep, doss
 
 
 @router.post("/assessments/{dossier_id}/finish", name="finish_assessment")
-def finish_assessment(request: Request, session: SessionDep, user: UserDep, dossier_id: int) -> Response:
+def finish_assessment(request: Request, session: SessionDep, user: UserDep, settings: SettingsDep,
+                      dossier_id: int) -> Response:
     try:
         moderation.finish_assessment(session, dossier_id, by=user, today=pages.today(),
-                                     settings=request.app.state.settings)
+                                     settings=settings)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return render(request, OVERVIEW, status_code=problem.status_code,
-                      **overview_context(session, dossier_id, user=user, error=problem.message))
+        return _back(request, session, dossier_id, user=user, page=OVERVIEW, problem=problem, context=overview_context)
     session.commit()
     return RedirectResponse(request.url_for("show_results", dossier_id=dossier_id), status_code=303)

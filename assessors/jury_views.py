@@ -11,7 +11,7 @@ from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.forms import FormDep
-from acquis.web import render
+from acquis.web import render, show_refusal
 from assessors import jury, moderation, pages, pv, scoring, service
 from assessors.models import JuryDecision
 from validation.dossiers import access
@@ -41,11 +41,9 @@ def show_jury(request: Request, session: SessionDep, user: UserDep, dossier_id: 
 
 
 def _refused(request: Request, session: Session, dossier_id: int, user: User, problem: AcquisError) -> Response:
-    if problem.status_code == 404:
-        raise problem
-    session.rollback()
-    return render(request, PAGE, status_code=problem.status_code,
-                  **jury_context(session, dossier_id, user=user, error=problem.message))
+    return show_refusal(session, problem, lambda problem: render(
+        request, PAGE, status_code=problem.status_code, **jury_context(session, dossier_id, user=user,
+                                                                       error=problem.message)))
 
 
 @router.post("/jury/{dossier_id}/votes", name="cast_votes")

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from acquis import dates
 from acquis.i18n import N_, gettext_in
 from acquis.sms import messages
 from assessors.models import AppealOutcome
@@ -52,7 +53,7 @@ def convocation(session: Session, candidate: Candidate, *, change_id: int,
     else:
         day, time, place = first
         msgid = CONVOCATION if time else CONVOCATION_DAY
-        values = {"date": messages.day(day, language), "time": time,
+        values = {"date": dates.day(day, language=language, length="long"), "time": time,
                   "place": place.strip() or gettext_in(language, PLACE_UNKNOWN)}
     messages.send(session, to=candidate.phone, language=language, msgid=msgid, values=values,
                   purpose="convocation", event_key=f"convocation:{change_id}", essential=True, shorten=("place",))

@@ -11,7 +11,7 @@ from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
-from acquis.web import render
+from acquis.web import render, show_refusal
 from assessors import desk, moderation, pages, scoring, service
 from assessors.models import DossierAssessment, ModerationOutcome
 from validation.dossiers.models import AccessPurpose
@@ -47,10 +47,8 @@ def moderate_dossier(request: Request, session: SessionDep, user: UserDep, dossi
         moderation.decide(session, dossier_id, outcome=ModerationOutcome(outcome), comment=comment,
                           unit_ids=unit_ids, by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return render(request, PAGE, status_code=problem.status_code,
-                      **moderation_context(session, dossier_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: render(
+            request, PAGE, status_code=problem.status_code,
+            **moderation_context(session, dossier_id, user=user, error=problem.message)))
     session.commit()
     return RedirectResponse(request.url_for("list_assessments"), status_code=303)

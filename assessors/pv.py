@@ -2,11 +2,10 @@
 
 from sqlmodel import Session
 
-from acquis import i18n, pdf
+from acquis import dates, i18n, pdf
 from acquis.web import make_templates
 from assessors import labels, pages, service
 from assessors.models import JuryDecision
-from validation.dossiers import pages as dossier_pages
 from validation.dossiers import service as dossiers
 
 
@@ -16,5 +15,5 @@ def render_pdf(session: Session, decision: JuryDecision) -> bytes:
     template = make_templates().env.get_template("assessors/pv_pdf.html")
     html = template.render(decision=decision, dossier=dossier, candidate=dossiers.candidate_of(session, dossier),
                            framework=service.framework(session, dossier), AL=labels, title=pages.title,
-                           day=dossier_pages.day, why=labels.why, lang=i18n.current_language.get())
+                           day=dates.day, why=labels.why, lang=i18n.current_language.get())
     return pdf.render_pdf(html)

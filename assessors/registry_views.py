@@ -11,7 +11,7 @@ from acquis.auth.guard import AdminDep
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.forms import FormDep
-from acquis.web import render
+from acquis.web import render, show_refusal
 from assessors import pages, registry
 from assessors.inputs import AccreditationCreate, ProfileUpdate
 from validation.dossiers.models import Language
@@ -38,10 +38,8 @@ def show_assessor(request: Request, session: SessionDep, user: AdminDep, user_id
 
 
 def _refused(request: Request, session: Session, user_id: int, problem: AcquisError) -> Response:
-    if problem.status_code == 404:
-        raise problem
-    return render(request, PAGE, status_code=problem.status_code,
-                  **_assessor_context(session, user_id, error=problem.message))
+    return show_refusal(session, problem, lambda problem: render(
+        request, PAGE, status_code=problem.status_code, **_assessor_context(session, user_id, error=problem.message)))
 
 
 @router.post("/assessors/{user_id}/profile", name="update_assessor_profile")

@@ -11,9 +11,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from validation.dossiers import models as dossier_models
+
 RULE_ID = "acquis-unit-rule-1"
-# Direct evidence: the candidate seen doing the work (DOMAIN.md, "Evidence and judgement").
-DIRECT_KINDS = frozenset({"direct_observation", "practical_task"})
+# Direct evidence (validation/dossiers/models.py), as the plain strings a trace records.
+DIRECT_KINDS = frozenset(kind.value for kind in dossier_models.DIRECT_KINDS)
 # Shown to assessors, never counted.
 SELF_ASSESSMENT = "self_assessment"
 

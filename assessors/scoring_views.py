@@ -12,7 +12,7 @@ from acquis.auth.models import User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
-from acquis.web import render
+from acquis.web import render, show_refusal
 from assessors import desk, moderation, pages, paper, scoring, service
 from assessors.inputs import JudgementInput
 from assessors.models import DossierAssessment
@@ -51,10 +51,8 @@ def save_judgement(request: Request, session: SessionDep, user: UserDep, dossier
         data = _judgement(form)
         row = scoring.save(session, dossier_id, criterion_id, data, by=user, today=pages.today())
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return _refused(request, session, dossier_id, criterion_id, user=user, problem=problem, htmx=htmx)
+        return show_refusal(session, problem, lambda problem: _refused(
+            request, session, dossier_id, criterion_id, user=user, problem=problem, htmx=htmx))
     session.commit()
     if not htmx:
         return RedirectResponse(str(request.url_for("show_unit_scoring", dossier_id=dossier_id, unit_id=row.unit_id))
@@ -117,11 +115,9 @@ def key_in_paper(request: Request, session: SessionDep, user: UserDep, dossier_i
         row = paper.key_in(session, dossier_id, unit_id, session_id=int(session_id) if session_id.isdigit() else 0,
                            verdicts=verdicts, comment=str(form.get("comment") or ""), by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return render(request, "assessors/paper_form.html", status_code=problem.status_code,
-                      **paper_context(session, dossier_id, unit_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: render(
+            request, "assessors/paper_form.html", status_code=problem.status_code,
+            **paper_context(session, dossier_id, unit_id, user=user, error=problem.message)))
     session.commit()
     return RedirectResponse(request.url_for("show_paper", checklist_id=row.id), status_code=303)
 
@@ -147,11 +143,8 @@ def confirm_paper(request: Request, session: SessionDep, user: UserDep, checklis
     try:
         row = paper.confirm(session, checklist_id, by=user, today=pages.today())
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        session.rollback()
-        return _paper_page(request, session, checklist_id, user=user, status_code=problem.status_code,
-                           error=problem.message)
+        return show_refusal(session, problem, lambda problem: _paper_page(
+            request, session, checklist_id, user=user, status_code=problem.status_code, error=problem.message))
     session.commit()
     target = "show_assessment" if user.role not in access.SEE_ALL else "show_assignments"
     return RedirectResponse(request.url_for(target, dossier_id=row.dossier_id), status_code=303)

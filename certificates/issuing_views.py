@@ -8,13 +8,13 @@ from sqlmodel import Session
 
 from acquis.auth.guard import RegistrarDep, UserDep
 from acquis.auth.models import User
+from acquis.dates import day
 from acquis.db import SessionDep
 from acquis.web import render
 from assessors.labels import OUTCOME_LABELS
 from certificates import decisions, reissue, service
 from certificates.models import STATUS_LABELS
 from validation.dossiers import access
-from validation.dossiers.pages import day
 
 router = APIRouter()
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from acquis import dates
 from acquis.config import Settings
 from acquis.i18n import N_, gettext_in
 from acquis.sms import messages
@@ -80,4 +81,4 @@ def _day(iso: str | None, language: str) -> str:
     """"3 mars 2026", "March 3, 2026"."""
     if not iso:
         return "?"
-    return messages.day(date.fromisoformat(iso[:10]), language)
+    return dates.day(date.fromisoformat(iso[:10]), language=language, length="long")

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from acquis.auth import service
 from acquis.auth.models import Role, User
 from acquis.db import SAFE_METHODS, SessionDep
+from acquis.deps import app_settings
 from acquis.errors import Forbidden, Unauthorized
 from acquis.i18n import N_
 
@@ -59,7 +60,7 @@ def csrf_seed(request: Request) -> str:
 def csrf_token(request: Request) -> str:
     """The token forms and htmx send back: bound to this browser and to its session."""
     session_token = getattr(request.state, "new_session_token", None) or request.cookies.get(SESSION_COOKIE, "")
-    key = request.app.state.settings.secret_key.encode()
+    key = app_settings(request).secret_key.encode()
     message = f"{csrf_seed(request)}|{session_token}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 

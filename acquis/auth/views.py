@@ -1,10 +1,11 @@
 """Logging in and out through the browser, changing one's password, and the admin's list of accounts."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from acquis.auth import service
@@ -12,6 +13,7 @@ from acquis.auth.guard import SESSION_COOKIE, AdminDep, OptionalUserDep, StaffDe
 from acquis.auth.models import ROLE_LABELS, Role, UserCreate
 from acquis.config import Settings
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep
 from acquis.errors import AcquisError
 from acquis.web import render
 
@@ -35,6 +37,7 @@ def login_form(request: Request, user: OptionalUserDep, next: str | None = None,
 @router.post("/login", name="log_in")
 def log_in(
     request: Request,
+    settings: SettingsDep,
     login: Annotated[str, Form(max_length=120)],
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "/",
@@ -46,12 +49,12 @@ def log_in(
         # only write lock, and argon2 must not hold it (nor wait for a free slot while holding it).
         with Session(state.read_engine) as reader:
             attempt = service.check_password(reader, login=login, password=password, client=client,
-                                             settings=state.settings, phone_logins=getattr(state, "phone_logins", None))
-        token = _open_session(state, attempt)
+                                             settings=settings, phone_logins=getattr(state, "phone_logins", None))
+        token = _open_session(state.engine, attempt, settings=settings)
     except AcquisError as failure:
         return render(request, "acquis/login.html", status_code=failure.status_code,
                       error=failure.message, next=safe_next(next), login=login)
-    return with_session_cookie(RedirectResponse(safe_next(next), status_code=303), token, settings=state.settings)
+    return with_session_cookie(RedirectResponse(safe_next(next), status_code=303), token, settings=settings)
 
 
 def with_session_cookie(response: Response, token: str, *, settings: Settings) -> Response:
@@ -61,14 +64,14 @@ def with_session_cookie(response: Response, token: str, *, settings: Settings) -
     return response
 
 
-def _open_session(state: Any, attempt: service.LoginAttempt) -> str:
+def _open_session(engine: Engine, attempt: service.LoginAttempt, *, settings: Settings) -> str:
     """The new session's cookie token; or LoginFailed, after committing the failure's counts."""
-    with Session(state.engine) as session:
+    with Session(engine) as session:
         try:
-            user = service.conclude_login(session, attempt, settings=state.settings)
+            user = service.conclude_login(session, attempt, settings=settings)
         finally:
             session.commit()  # a refused login still counts
-        token = service.open_session(session, user, settings=state.settings)
+        token = service.open_session(session, user, settings=settings)
         session.commit()
         return token
 
@@ -90,14 +93,14 @@ def show_account_password_form(request: Request, user: StaffDep) -> Response:
 
 
 @router.post("/account/password", name="change_account_password")
-def change_account_password(request: Request, session: SessionDep, user: StaffDep,
+def change_account_password(request: Request, session: SessionDep, user: StaffDep, settings: SettingsDep,
                             current: Annotated[str, Form(max_length=200)], new: Annotated[str, Form(max_length=200)],
                             again: Annotated[str, Form(max_length=200)]) -> Response:
     """Staff change their own password: their other sessions end, this one stays open."""
     try:
         if new != again:
             raise service.PasswordRefused()
-        service.change_own_password(session, user, current=current, new=new, settings=request.app.state.settings,
+        service.change_own_password(session, user, current=current, new=new, settings=settings,
                                     keep_session=request.cookies.get(SESSION_COOKIE))
     except AcquisError as problem:
         return render(request, "acquis/account_password.html", status_code=problem.status_code,

@@ -8,12 +8,10 @@ Free text typed by staff (a reason, a place) is named in `shorten`: it is cut at
 whole message fits 2 segments, so a long reason never makes a message of 5 parts."""
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 
-from babel.dates import format_date
 from sqlmodel import Session
 
-from acquis.i18n import DEFAULT, LANGUAGES, gettext_in
+from acquis.i18n import gettext_in
 from acquis.sms import outbox
 from acquis.sms.models import SmsMessage
 from acquis.sms.text import segments
@@ -44,11 +42,6 @@ def send(session: Session, *, to: str, language: str, msgid: str, values: Mappin
     text = render(language, msgid, values, shorten=shorten)
     return outbox.enqueue(session, to=to, text=text, purpose=purpose, urgent=urgent, event_key=event_key,
                           essential=essential)
-
-
-def day(value: date, language: str) -> str:
-    """A date as the reader says it: "7 décembre 2026", "December 7, 2026"."""
-    return format_date(value, format="long", locale=language if language in LANGUAGES else DEFAULT)
 
 
 def _shorter(value: str) -> str:

@@ -10,9 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, func, select
 
+from acquis import dates
 from acquis.auth.guard import CaseworkerDep
 from acquis.auth.models import Role
+from acquis.config import Settings
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep
 from acquis.errors import Forbidden
 from acquis.i18n import N_
 from acquis.sms import delivery, incoming
@@ -32,21 +35,21 @@ class BadSmsToken(Forbidden):
 
 
 @router.get("/sms", name="list_sms")
-def list_sms(request: Request, session: SessionDep, user: CaseworkerDep) -> Response:
+def list_sms(request: Request, session: SessionDep, user: CaseworkerDep, settings: SettingsDep) -> Response:
     """The outbox, newest first. Admins see numbers and texts in full; registrars and counsellors see masked
     numbers, and no text of an urgent message (a login code would let them log in as the candidate)."""
     messages = session.exec(select(SmsMessage).order_by(col(SmsMessage.id).desc()).limit(PAGE_SIZE)).all()
     counts = dict(session.exec(select(SmsMessage.status, func.count()).group_by(col(SmsMessage.status))).all())
     return render(request, "acquis/sms.html", messages=messages, counts=counts, statuses=list(SmsStatus),
-                  status_labels=STATUS_LABELS, full=user.role == Role.ADMIN, masked=masked,
-                  gateway=bool(request.app.state.settings.sms_url))
+                  status_labels=STATUS_LABELS, utc_minute=dates.utc_minute, full=user.role == Role.ADMIN, masked=masked,
+                  gateway=bool(settings.sms_url))
 
 
 @router.get("/sms/delivery", name="sms_delivery", response_class=PlainTextResponse)
-def sms_delivery(request: Request, token: str = "", message_id: Annotated[int, Query(alias="id")] = 0,
-                 status: int = 0, answer: str = "") -> str:
+def sms_delivery(request: Request, settings: SettingsDep, token: str = "",
+                 message_id: Annotated[int, Query(alias="id")] = 0, status: int = 0, answer: str = "") -> str:
     """A delivery report (Kannel's dlr-url: `...&id=42&status=%d&answer=%A`)."""
-    _check_token(request, token)
+    _check_token(settings, token)
     with Session(request.app.state.engine) as session:
         delivery.record(session, message_id=message_id, status=status, answer=answer)
         session.commit()
@@ -54,16 +57,16 @@ def sms_delivery(request: Request, token: str = "", message_id: Annotated[int, Q
 
 
 @router.get("/sms/incoming", name="sms_incoming", response_class=PlainTextResponse)
-def sms_incoming(request: Request, token: str = "", phone: Annotated[str, Query(alias="from")] = "",
-                 text: str = "") -> str:
+def sms_incoming(request: Request, settings: SettingsDep, token: str = "",
+                 phone: Annotated[str, Query(alias="from")] = "", text: str = "") -> str:
     """An incoming message (Kannel's get-url: `...&from=%p&text=%a`); the answer is the reply. It writes (STOP,
     the lookup counter): sessions of its own on the write engine."""
-    _check_token(request, token)
-    return incoming.reply(request.app.state.engine, request.app.state.settings, request.app.state.sms_services,
+    _check_token(settings, token)
+    return incoming.reply(request.app.state.engine, settings, request.app.state.sms_services,
                           phone=phone, text=text[:200])
 
 
-def _check_token(request: Request, token: str) -> None:
-    expected = request.app.state.settings.sms_incoming_token
+def _check_token(settings: Settings, token: str) -> None:
+    expected = settings.sms_incoming_token
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         raise BadSmsToken()

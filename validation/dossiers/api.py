@@ -11,6 +11,7 @@ from starlette.datastructures import UploadFile
 from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep, StoreDep
 from acquis.errors import Invalid
 from acquis.i18n import N_, gettext
 from acquis.web import public_url
@@ -116,7 +117,8 @@ def list_dossiers_api(session: SessionDep, user: UserDep) -> list[DossierOut]:
 @router.post("/dossiers/{dossier_id}/evidence", name="upload_evidence_api", status_code=201,
              response_model=EvidenceOut, openapi_extra=OPENAPI_UPLOAD,
              summary="Add a piece of evidence (multipart file, kind, description)")
-def upload_evidence_api(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
+def upload_evidence_api(request: Request, session: SessionDep, user: UserDep, settings: SettingsDep, store: StoreDep,
+                        dossier_id: int,
                         upload: Annotated[EvidenceUpload, Depends(evidence_upload)]) -> JSONResponse:
     """201 with the item's SHA-256; `duplicate_of` names the earlier item with the same bytes."""
     try:
@@ -131,8 +133,8 @@ def upload_evidence_api(request: Request, session: SessionDep, user: UserDep, do
             raise UploadInvalid(gettext("Champ « %(field)s » : %(problem)s")
                                 % {"field": where, "problem": first["msg"]}) from None
         received = evidence.add(session, service_dossier.id, data, file=upload.file.file,
-                                filename=upload.file.filename, by=user, store=request.app.state.store,
-                                settings=request.app.state.settings)
+                                filename=upload.file.filename, by=user, store=store,
+                                settings=settings)
     finally:
         if upload.file is not None:
             upload.file.file.close()

@@ -11,6 +11,7 @@ from acquis import forms
 from acquis.auth.guard import CaseworkerDep, OptionalUserDep, UserDep
 from acquis.auth.models import Role, User
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep, StoreDep
 from acquis.errors import AcquisError
 from acquis.forms import FormDep
 from acquis.i18n import gettext
@@ -60,8 +61,8 @@ def back_to_candidate(request: Request, session: Session, candidate_id: int, *, 
 
 
 @router.get("/candidates", name="list_candidates")
-def list_candidates(request: Request, session: SessionDep, user: CaseworkerDep, id_number: str = "") -> Response:
-    settings = request.app.state.settings
+def list_candidates(request: Request, session: SessionDep, user: CaseworkerDep, settings: SettingsDep,
+                    id_number: str = "") -> Response:
     found = candidates.visible(session, user=user, id_number=id_number.strip()[:60] or None, settings=settings)
     return render(request, "validation/dossiers/candidate_list.html",
                   **pages.context(candidates=found, id_number=id_number[:60]))
@@ -73,10 +74,11 @@ def new_candidate(request: Request, user: CaseworkerDep) -> Response:
 
 
 @router.post("/candidates", name="register_candidate")
-def register_candidate(request: Request, session: SessionDep, user: CaseworkerDep, form: FormDep) -> Response:
+def register_candidate(request: Request, session: SessionDep, user: CaseworkerDep, settings: SettingsDep,
+                       form: FormDep) -> Response:
     try:
         data = forms.parse(CandidateCreate, form)
-        registration = candidates.register(session, data, by=user, settings=request.app.state.settings)
+        registration = candidates.register(session, data, by=user, settings=settings)
         slip = _slip_code(session, registration.candidate, user)
     except AcquisError as problem:
         return render(request, "validation/dossiers/candidate_form.html", status_code=problem.status_code,
@@ -120,14 +122,14 @@ def mark_identity_seen(request: Request, session: SessionDep, user: CaseworkerDe
 
 
 @router.post("/candidates/{candidate_id}/consents", name="record_consent")
-def record_consent(request: Request, session: SessionDep, user: CaseworkerDep, candidate_id: int,
-                   form: FormDep) -> Response:
+def record_consent(request: Request, session: SessionDep, user: CaseworkerDep, settings: SettingsDep, store: StoreDep,
+                   candidate_id: int, form: FormDep) -> Response:
     """An oral consent, or a signed paper form's scan (checked like evidence, stored by its hash)."""
     try:
         data = forms.parse(ConsentCreate, form)
         scan = forms.upload(form, "scan") if data.method == ConsentMethod.PAPER_SCAN else None
-        sha256 = consents.store_scan(session, scan.file, filename=scan.filename, store=request.app.state.store,
-                                     settings=request.app.state.settings) if scan is not None else None
+        sha256 = consents.store_scan(session, scan.file, filename=scan.filename, store=store,
+                                     settings=settings) if scan is not None else None
         consents.record(session, candidate_id, data, by=user, scan_sha256=sha256)
     except AcquisError as problem:
         return back_to_candidate(request, session, candidate_id, user=user, fragment=CONSENTS,
@@ -190,7 +192,7 @@ def self_register_form(request: Request, user: OptionalUserDep) -> Response:
 
 
 @router.post("/register", name="self_register")
-def self_register(request: Request, session: SessionDep, form: FormDep) -> Response:
+def self_register(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
     """A candidate registers alone: their own password, and their clicked consent to processing.
 
     Whether the phone or ID number was free or already registered, the answer is the same: on to the login
@@ -206,7 +208,7 @@ def self_register(request: Request, session: SessionDep, form: FormDep) -> Respo
         registrations.self_register(
             session, data, password=password if isinstance(password, str) else "",
             purposes=[purpose for purpose in ConsentPurpose if form.get(f"consent_{purpose.value}") == "on"],
-            client=request.client.host if request.client else None, settings=request.app.state.settings)
+            client=request.client.host if request.client else None, settings=settings)
     except AcquisError as problem:
         return render(request, "validation/dossiers/candidate_form.html", status_code=problem.status_code,
                       **pages.context(form=forms.fields(form, allowed=allowed), error=problem.message,

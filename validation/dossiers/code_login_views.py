@@ -9,6 +9,7 @@ from acquis.auth import service as auth_service
 from acquis.auth.guard import OptionalUserDep
 from acquis.auth.views import with_session_cookie
 from acquis.db import SessionDep, utcnow
+from acquis.deps import SettingsDep
 from acquis.errors import AcquisError
 from acquis.phones import PhoneInvalid
 from acquis.web import render
@@ -30,10 +31,11 @@ def code_login_form(request: Request, user: OptionalUserDep) -> Response:
 
 
 @router.post("/login/code", name="send_login_code")
-def send_login_code(request: Request, session: SessionDep, phone: Annotated[str, Form(max_length=40)]) -> Response:
+def send_login_code(request: Request, session: SessionDep, settings: SettingsDep,
+                    phone: Annotated[str, Form(max_length=40)]) -> Response:
     """The same page whether anyone registered the phone: on to typing the code."""
     try:
-        code_login.send_code(session, phone, client=_client(request), settings=request.app.state.settings,
+        code_login.send_code(session, phone, client=_client(request), settings=settings,
                              now=utcnow())
     except AcquisError as problem:
         return render(request, PAGE, status_code=problem.status_code, step="phone", phone=phone,
@@ -43,9 +45,9 @@ def send_login_code(request: Request, session: SessionDep, phone: Annotated[str,
 
 
 @router.post("/login/code/check", name="log_in_with_code")
-def log_in_with_code(request: Request, session: SessionDep, phone: Annotated[str, Form(max_length=40)],
+def log_in_with_code(request: Request, session: SessionDep, settings: SettingsDep,
+                     phone: Annotated[str, Form(max_length=40)],
                      code: Annotated[str, Form(max_length=20)]) -> Response:
-    settings = request.app.state.settings
     try:
         user = code_login.log_in(session, phone, code, client=_client(request), settings=settings, now=utcnow())
         token = auth_service.open_session(session, user, settings=settings)

@@ -10,10 +10,11 @@ from acquis import forms
 from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep, StoreDep, app_settings
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
 from acquis.i18n import N_
-from acquis.web import render
+from acquis.web import render, show_refusal
 from validation.dossiers import access, evidence, media, pages, service, work_history
 from validation.dossiers.inputs import EvidenceCreate
 from validation.dossiers.models import EvidenceFile, Verification
@@ -43,7 +44,7 @@ def form_context(request: Request, session: Session, dossier_id: int, *, user: U
         criteria=service.criteria_by_unit(session, [unit.id for unit in units]),
         jobs=work_history.timeline(session, dossier.candidate_id), is_staff=access.is_staff_for(user),
         accepts_evidence=evidence.can_add(session, dossier, user=user),
-        max_mb=request.app.state.settings.evidence_max_bytes // (1024 * 1024), **extra)
+        max_mb=app_settings(request).evidence_max_bytes // (1024 * 1024), **extra)
 
 
 @router.get("/dossiers/{dossier_id}/evidence/new", name="new_evidence")
@@ -52,21 +53,20 @@ def new_evidence(request: Request, session: SessionDep, user: UserDep, dossier_i
 
 
 @router.post("/dossiers/{dossier_id}/evidence", name="upload_evidence")
-def upload_evidence(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
-                    form: FormDep) -> Response:
+def upload_evidence(request: Request, session: SessionDep, user: UserDep, settings: SettingsDep, store: StoreDep,
+                    dossier_id: int, form: FormDep) -> Response:
     upload = forms.upload(form)
     try:
         data = forms.parse(EvidenceCreate, form)
         if upload is None or not upload.filename:
             raise FileMissing()
         received = evidence.add(session, dossier_id, data, file=upload.file, filename=upload.filename, by=user,
-                                store=request.app.state.store, settings=request.app.state.settings)
+                                store=store, settings=settings)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return render(request, FORM_PAGE, status_code=problem.status_code, **form_context(
-            request, session, dossier_id, user=user, error=problem.message,
-            form=forms.fields(form, allowed=set(EvidenceCreate.model_fields))))
+        return show_refusal(session, problem, lambda problem: render(
+            request, FORM_PAGE, status_code=problem.status_code, **form_context(
+                request, session, dossier_id, user=user, error=problem.message,
+                form=forms.fields(form, allowed=set(EvidenceCreate.model_fields)))))
     finally:
         if upload is not None:
             upload.file.close()
@@ -93,6 +93,11 @@ def _item_context(session: Session, evidence_id: int, *, user: User, **extra: An
                          accepts_evidence=evidence.can_add(session, dossier, user=user), **extra)
 
 
+def _item_page(request: Request, session: Session, evidence_id: int, *, user: User, problem: AcquisError) -> Response:
+    return render(request, ITEM_PAGE, status_code=problem.status_code,
+                  **_item_context(session, evidence_id, user=user, error=problem.message))
+
+
 def _visible(session: Session, evidence_id: int | None, *, user: User) -> bool:
     if evidence_id is None:
         return False
@@ -104,12 +109,12 @@ def _visible(session: Session, evidence_id: int | None, *, user: User) -> bool:
 
 
 @router.get("/evidence/{evidence_id}/file", name="download_evidence")
-def download_evidence(request: Request, session: SessionDep, user: UserDep, evidence_id: int,
+def download_evidence(session: SessionDep, user: UserDep, store: StoreDep, evidence_id: int,
                       download: int = 0) -> Response:
     """The file, only through this check of who may see it; never from a static path."""
     item, _dossier = evidence.get(session, evidence_id, user=user)
     blob = session.get(EvidenceFile, item.sha256)
-    path = request.app.state.store.path_for(item.sha256)
+    path = store.path_for(item.sha256)
     if blob is None or not path.is_file():
         raise evidence.EvidenceNotFound()
     # A PDF opens in the browser's viewer, which a sandboxed page may not start: download it.
@@ -121,13 +126,12 @@ def download_evidence(request: Request, session: SessionDep, user: UserDep, evid
 
 
 @router.get("/evidence/{evidence_id}/thumbnail", name="show_evidence_thumbnail")
-def show_evidence_thumbnail(request: Request, session: SessionDep, user: UserDep, evidence_id: int) -> Response:
+def show_evidence_thumbnail(session: SessionDep, user: UserDep, store: StoreDep, evidence_id: int) -> Response:
     """A small JPEG of an image, for slow connections."""
     item, _dossier = evidence.get(session, evidence_id, user=user)
     blob = session.get(EvidenceFile, item.sha256)
     if blob is None or blob.media_type not in media.IMAGES:
         raise evidence.EvidenceNotFound()
-    store = request.app.state.store
     path = media.Thumbnails(store.root / "thumbnails", store).path(item.sha256)
     return FileResponse(path, media_type="image/jpeg", headers={
         "Cache-Control": "private, max-age=86400", "Content-Security-Policy": FILE_CSP})
@@ -143,10 +147,8 @@ def verify_evidence(request: Request, session: SessionDep, user: UserDep, eviden
             raise Invalid()
         evidence.set_verification(session, evidence_id, verification=chosen, note=note, by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return render(request, ITEM_PAGE, status_code=problem.status_code,
-                      **_item_context(session, evidence_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: _item_page(request, session, evidence_id, user=user,
+                                                                 problem=problem))
     session.commit()
     return RedirectResponse(request.url_for("show_evidence", evidence_id=evidence_id), status_code=303)
 
@@ -157,10 +159,8 @@ def summarise_evidence(request: Request, session: SessionDep, user: UserDep, evi
     try:
         evidence.set_summary(session, evidence_id, summary=summary, by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return render(request, ITEM_PAGE, status_code=problem.status_code,
-                      **_item_context(session, evidence_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: _item_page(request, session, evidence_id, user=user,
+                                                                 problem=problem))
     session.commit()
     return RedirectResponse(request.url_for("show_evidence", evidence_id=evidence_id), status_code=303)
 

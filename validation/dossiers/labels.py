@@ -1,4 +1,7 @@
-"""The words shown for the dossier enums, marked for translation (French msgids)."""
+"""The words shown for the dossier enums, marked for translation (French msgids).
+
+The states' names are the one exception: they are `status.LABELS`, beside the table of moves, whose refusals
+name them (this module sits above the models, which import the states)."""
 
 from acquis.i18n import N_
 from validation.dossiers.models import (

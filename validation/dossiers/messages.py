@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from acquis import dates
 from acquis.i18n import N_, gettext_in
 from acquis.sms import messages
 from validation.dossiers.models import Candidate
@@ -57,5 +58,5 @@ def lapse_warning(session: Session, candidate: Candidate, *, dossier_id: int, la
                   warned_at: datetime) -> None:
     language = _language(candidate)
     messages.send(session, to=candidate.phone, language=language, msgid=LAPSE_WARNING,
-                  values={"date": messages.day(lapses_on, language)}, purpose="lapse-warning",
+                  values={"date": dates.day(lapses_on, language=language, length="long")}, purpose="lapse-warning",
                   event_key=f"lapse-warning:{dossier_id}:{warned_at:%Y-%m-%d}", essential=False)

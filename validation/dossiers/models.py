@@ -86,9 +86,10 @@ class AccessPurpose(StrEnum):
     APPEAL = "appeal"
 
 
-# Produced by assessors during the assessment (next issues), never uploaded into a portfolio.
-ASSESSMENT_KINDS = frozenset({EvidenceKind.DIRECT_OBSERVATION, EvidenceKind.PRACTICAL_TASK,
-                              EvidenceKind.ORAL_TEST, EvidenceKind.WRITTEN_TEST})
+# Direct evidence: the candidate seen doing the work; a criterion is met only on it (assessors/rules.py).
+DIRECT_KINDS = frozenset({EvidenceKind.DIRECT_OBSERVATION, EvidenceKind.PRACTICAL_TASK})
+# Produced by assessors during the assessment, never uploaded into a portfolio.
+ASSESSMENT_KINDS = frozenset({*DIRECT_KINDS, EvidenceKind.ORAL_TEST, EvidenceKind.WRITTEN_TEST})
 UPLOAD_KINDS = tuple(kind for kind in EvidenceKind if kind not in ASSESSMENT_KINDS)
 
 

@@ -1,12 +1,9 @@
-"""What every dossier page template is given: labels, date formatting, country names, steps."""
+"""What every dossier page template is given: labels, dates (acquis.dates), country names, steps."""
 
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import date
 from typing import Any
 
-from babel.dates import format_date, format_datetime
-
-from acquis import i18n
+from acquis import dates
 from acquis.auth.models import ROLE_LABELS
 from acquis.db import utcnow
 from acquis.i18n import N_, gettext
@@ -24,20 +21,6 @@ def today() -> date:
     return utcnow().date()
 
 
-def day(value: date | None) -> str:
-    return _day(value, i18n.current_language.get()) if value else ""
-
-
-@lru_cache(maxsize=4096)
-def _day(value: date, language: str) -> str:
-    # Babel takes tens of microseconds a date: a list of dossiers shows fifty, mostly recent, days.
-    return format_date(value, format="medium", locale=language)
-
-
-def when(value: datetime | None) -> str:
-    return format_datetime(value, format="medium", locale=i18n.current_language.get()) if value else ""
-
-
 def actor_label(kind: str) -> str:
     """Who made a move, by role: the history names roles, not people."""
     return gettext(ROLE_LABELS.get(kind, N_("automatique")))
@@ -52,7 +35,8 @@ def context(**values: Any) -> dict[str, Any]:
     """The shared helpers, then the page's own values."""
     return {
         "L": labels, "S": status.DossierStatus, "status_label": status.label, "next_step": status.NEXT_STEPS,
-        "steps": status.STEPS, "actor_label": actor_label, "step_of": status.step_of, "day": day, "when": when,
+        "steps": status.STEPS, "actor_label": actor_label, "step_of": status.step_of,
+        "day": dates.day, "when": dates.moment,
         "country_name": countries.name, "country_choices": countries.choices, "upload_kinds": UPLOAD_KINDS,
         "pictogram": pictogram, "is_image": lambda media_type: media_type in media.IMAGES,
         "job_months": work_history.job_months, "today_date": today(),

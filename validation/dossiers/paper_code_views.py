@@ -7,6 +7,7 @@ from sqlmodel import Session
 from acquis.auth.guard import UserDep
 from acquis.auth.models import User
 from acquis.db import SessionDep
+from acquis.deps import app_settings
 from acquis.web import route_path
 from validation.dossiers import access, paper_codes
 from validation.dossiers.models import EvidenceKind
@@ -59,10 +60,10 @@ def _step(row: PaperCode, *, user: User, assesses: bool) -> Step:
 def printed(request: Request, kind: FormKind, *, candidate_id: int, dossier_id: int | None = None,
             target_id: int | None = None, user: User | None) -> paper_codes.Printed:
     """The code and QR for the corner of a form this GET request prints (the same code each time it is printed)."""
-    return paper_codes.printed(request.app.state.engine, public_url=request.app.state.settings.public_url, kind=kind,
+    return paper_codes.printed(request.app.state.engine, public_url=app_settings(request).public_url, kind=kind,
                                candidate_id=candidate_id, dossier_id=dossier_id, target_id=target_id, by=user)
 
 
 def shown(request: Request, row: PaperCode) -> paper_codes.Printed:
     """The code and QR of a form issued in this (POST) request's own transaction."""
-    return paper_codes.shown(row.code, public_url=request.app.state.settings.public_url)
+    return paper_codes.shown(row.code, public_url=app_settings(request).public_url)

@@ -11,6 +11,7 @@ from acquis.auth.guard import SESSION_COOKIE, UserDep, require_roles
 from acquis.auth.models import Role, User
 from acquis.auth.service import PasswordRefused
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep, app_settings
 from acquis.errors import AcquisError
 from acquis.web import render
 from validation.dossiers import (
@@ -95,7 +96,7 @@ def portal_dossier_context(request: Request, session: Session, dossier_id: int, 
         can_withdraw=DossierStatus.WITHDRAWN in moves,
         can_reopen=service.refusal_to_reopen(session, dossier, user=user) is None,
         accepts_evidence=evidence.can_add(session, dossier, user=user),
-        lapses_on=lapse.lapse_date(dossier, settings=request.app.state.settings), **extra)
+        lapses_on=lapse.lapse_date(dossier, settings=app_settings(request)), **extra)
 
 
 @router.get("/portal/consents", name="show_my_consents")
@@ -134,7 +135,7 @@ def show_password_form(request: Request, session: SessionDep, user: CandidateDep
 
 
 @router.post("/portal/password", name="change_password")
-def change_password(request: Request, session: SessionDep, user: CandidateDep,
+def change_password(request: Request, session: SessionDep, user: CandidateDep, settings: SettingsDep,
                     new: Annotated[str, Form(max_length=200)],
                     again: Annotated[str, Form(max_length=200)],
                     current: Annotated[str, Form(max_length=200)] = "") -> Response:
@@ -142,7 +143,7 @@ def change_password(request: Request, session: SessionDep, user: CandidateDep,
     try:
         if new != again:
             raise PasswordRefused()
-        candidates.change_password(session, user, current=current, new=new, settings=request.app.state.settings,
+        candidates.change_password(session, user, current=current, new=new, settings=settings,
                                    keep_session=request.cookies.get(SESSION_COOKIE))
     except AcquisError as problem:
         return render(request, "validation/dossiers/portal_password.html", status_code=problem.status_code,

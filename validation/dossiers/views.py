@@ -10,9 +10,10 @@ from acquis.auth.guard import CaseworkerDep, RegistrarDep, UserDep
 from acquis.auth.models import Role, User
 from acquis.auth.service import users_with_roles
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep
 from acquis.errors import AcquisError
 from acquis.forms import FormDep
-from acquis.web import render
+from acquis.web import render, show_refusal
 from validation.dossiers import (
     access,
     admissibility,
@@ -74,11 +75,12 @@ def back_to_dossier(request: Request, session: Session, dossier_id: int, *, user
 
 
 @router.get("/dossiers", name="list_dossiers")
-def list_dossiers(request: Request, session: SessionDep, user: CaseworkerDep, status: str = "", q: str = "",
+def list_dossiers(request: Request, session: SessionDep, user: CaseworkerDep, settings: SettingsDep,
+                  status: str = "", q: str = "",
                   page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
     """The dossiers found by number, phone or name (and state), newest first, a page at a time."""
     chosen = DossierStatus(status) if status in DossierStatus.__members__.values() else None
-    found = search.dossiers(session, user=user, settings=request.app.state.settings, query=q, status=chosen,
+    found = search.dossiers(session, user=user, settings=settings, query=q, status=chosen,
                             page=page)
     return render(request, "validation/dossiers/dossier_list.html", **pages.context(
         dossiers=found.dossiers, found=found, q=q, chosen=chosen,
@@ -139,10 +141,8 @@ def move_dossier(request: Request, session: SessionDep, user: UserDep, dossier_i
         return back_to_dossier(request, session, dossier_id, user=user, status_code=422,
                                error=status.TransitionNotAllowed().message)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return back_to_dossier(request, session, dossier_id, user=user, status_code=problem.status_code,
-                               error=problem.message)
+        return show_refusal(session, problem, lambda problem: back_to_dossier(
+            request, session, dossier_id, user=user, status_code=problem.status_code, error=problem.message))
     session.commit()
     return back_to_dossier(request, session, dossier_id, user=user)
 
@@ -159,10 +159,8 @@ def submit_portfolio(request: Request, session: SessionDep, user: UserDep, dossi
     try:
         portfolio.submit(session, dossier_id, by=user)
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return back_to_dossier(request, session, dossier_id, user=user, status_code=problem.status_code,
-                               error=problem.message)
+        return show_refusal(session, problem, lambda problem: back_to_dossier(
+            request, session, dossier_id, user=user, status_code=problem.status_code, error=problem.message))
     session.commit()
     return back_to_dossier(request, session, dossier_id, user=user)
 
@@ -201,10 +199,9 @@ def decide_admissibility(request: Request, session: SessionDep, user: RegistrarD
         admissibility.decide(session, dossier_id, decision=decision, by=user, missing=missing,
                              reason=str(form.get("reason") or ""), advice=str(form.get("advice") or ""))
     except AcquisError as problem:
-        if problem.status_code == 404:
-            raise
-        return render(request, "validation/dossiers/dossier_admissibility.html", status_code=problem.status_code,
-                      **_admissibility_context(request, session, dossier_id, user=user, error=problem.message))
+        return show_refusal(session, problem, lambda problem: render(
+            request, "validation/dossiers/dossier_admissibility.html", status_code=problem.status_code,
+            **_admissibility_context(request, session, dossier_id, user=user, error=problem.message)))
     session.commit()
     return RedirectResponse(request.url_for("show_dossier", dossier_id=dossier_id), status_code=303)
 

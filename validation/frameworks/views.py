@@ -12,9 +12,8 @@ from acquis.auth.guard import AdminDep, UserDep
 from acquis.auth.models import Role, User
 from acquis.db import SessionDep
 from acquis.errors import AcquisError
-from acquis.i18n import N_
-from acquis.web import render
-from validation.frameworks import editing, service, transfer, tree
+from acquis.web import render, show_refusal
+from validation.frameworks import editing, labels, service, transfer, tree
 from validation.frameworks.importers import Format
 from validation.frameworks.inputs import Kind
 from validation.frameworks.models import Framework, FrameworkStatus
@@ -23,18 +22,8 @@ from validation.frameworks.reading import MAX_BYTES
 router = APIRouter()
 
 PAGE, TREE = "validation/frameworks/framework.html", "validation/frameworks/_framework_tree.html"
-STATUS_LABELS = {"draft": N_("brouillon"), "published": N_("publiée"), "retired": N_("retirée")}
-KIND_LABELS = {"unit": N_("unité"), "element": N_("élément"), "criterion": N_("critère")}
-FIELD_LABELS = {
-    "title": N_("titre"), "text": N_("texte"), "critical": N_("critique"), "parent": N_("emplacement"),
-    "mandatory": N_("obligatoire"), "required_evidence": N_("preuves exigées"),
-    "currency_years": N_("validité des preuves"), "evidence_guidance": N_("consignes de preuve"),
-    "description": N_("description"), "isco08": N_("CITP-08"), "esco_occupation_uri": N_("métier ESCO"),
-    "level_indicative": N_("niveau"), "min_experience_months": N_("expérience minimale"),
-    "prerequisites": N_("prérequis"), "qualification_rule": N_("règle de qualification"),
-    "illustrative": N_("démonstration"),
-}
-LABELS: dict[str, Any] = {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS, "field_labels": FIELD_LABELS}
+LABELS: dict[str, Any] = {"status_labels": labels.STATUS_LABELS, "kind_labels": labels.KIND_LABELS,
+                          "field_labels": labels.FIELD_LABELS}
 Text = Annotated[str, Form(max_length=5000)]
 
 
@@ -59,8 +48,8 @@ def import_frameworks(request: Request, session: SessionDep, user: AdminDep, fil
     try:
         imported = transfer.import_upload(session, data, filename=file.filename, publish=publish, by=user)
     except AcquisError as problem:
-        session.rollback()
-        return _list(request, session, user, status_code=problem.status_code, import_error=problem.message)
+        return show_refusal(session, problem, lambda problem: _list(
+            request, session, user, status_code=problem.status_code, import_error=problem.message))
     session.commit()
     return _list(request, session, user, imported=imported)
 
@@ -169,11 +158,11 @@ def _edit(request: Request, session: Session, user: User, code: str, version: in
     try:
         changed = change(framework)
     except editing.EditInvalid as problem:
-        session.rollback()
         htmx = request.headers.get("HX-Request") == "true"
         # htmx swaps only 2xx answers: the refusal must still reach the editor's screen.
-        return _page(request, session, framework, user, status_code=200 if htmx else problem.status_code,
-                     error=problem.message)
+        return show_refusal(session, problem, lambda problem: _page(
+            request, session, framework, user, status_code=200 if htmx else problem.status_code,
+            error=problem.message))
     session.commit()
     if request.headers.get("HX-Request") == "true":
         return _page(request, session, framework, user)
