@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certificates import keys, proof
 from certificates.models import Certificate, Decision
-from certificates.verify import Revocation, result, revocation_status, trusted_keys, utc_day
+from certificates.offline_verification import Revocation, result, revocation_status, trusted_keys, utc_day
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]

@@ -1,6 +1,6 @@
 """A certificate number sent by SMS: its verdict, through the one verification service (channel "sms").
 
-What it shows follows the web lookup by number (verification.verify_number): a valid certificate's holder and
+What it shows follows the web lookup by number (online_verification.verify_number): a valid certificate's holder and
 qualification; for a withdrawn one, the verdict and its date only, never who held it. Registered by
 acquis/main.py as the `certificate_number` and `certificate` services of acquis/sms/incoming.py, which
 rate-limits per phone."""
@@ -13,7 +13,7 @@ from sqlmodel import Session
 from acquis.config import Settings
 from acquis.i18n import N_, gettext_in
 from acquis.sms import messages
-from certificates import numbers, verification
+from certificates import numbers, online_verification
 
 # Two UCS-2 messages (any ç or ï in a name) hold 134 characters: the words are few.
 VALID = N_("Certificat %(number)s VALIDE : %(holder)s, %(qualification)s, délivré le %(day)s.")
@@ -39,9 +39,9 @@ def number_in(text: str) -> str | None:
 def verdict(session: Session, settings: Settings, number: str, language: str) -> str:
     """The verdict in `language`, logged like every verification (channel "sms", no client, no number)."""
     number = with_issuer_prefix(number, settings)
-    outcome = verification.verify_number(session, number, settings=settings)
+    outcome = online_verification.verify_number(session, number, settings=settings)
     session.rollback()  # the log writes in a transaction of its own
-    verification.log(session.get_bind(), channel="sms", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
+    online_verification.log(session.get_bind(), channel="sms", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
     return answer(outcome, number, language)
 
 

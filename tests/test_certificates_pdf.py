@@ -12,7 +12,7 @@ from acquis import pdf as acquis_pdf
 from acquis.config import Settings
 from acquis.db import utcnow
 from certificates import keystore, service
-from certificates.verify import verify_seal_text
+from certificates.offline_verification import verify_seal_text
 from tests.certificates_support import issued
 
 A4_POINTS = (595.28, 841.89)
@@ -23,7 +23,7 @@ MM = 72 / 25.4
 def printed(session: Session, settings: Settings) -> tuple[object, bytes]:
     cert = issued(session, settings, holder_name="Ɲɛlɛ Ŋɔni Kouyaté", decision="full",
                   expires_on=date(2031, 6, 30))
-    return cert, service.pdf_bytes(cert, settings=settings)
+    return cert, service.pdf_bytes(cert, store=service.store_for(settings))
 
 
 def test_qr_scanned_from_the_printed_page_is_the_seal_and_verifies_valid(printed: tuple[object, bytes],

@@ -27,7 +27,7 @@ from assessors.models import (
     SessionInput,
 )
 from assessors.rules import Verdict
-from certificates import decisions
+from certificates import issuing
 from certificates.models import Certificate, CertificateStatus
 from tests.assessors_support import Cast, P, accredit, assigned, cast, decided, today
 from tests.authorization_support import Demo, caller, demo_database
@@ -127,7 +127,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     second = reassessed(session, settings, replace(c, assessor=third))
     assert jury.latest(session, c.dossier.id).id == second  # type: ignore[union-attr]
 
-    final = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
+    final = issuing.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
     session.expire_all()
     old = session.get(Certificate, partial.id)
@@ -176,7 +176,7 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
 def test_once_the_window_closes_the_partial_certificate_becomes_final(
         session: Session, settings: Settings, users: UserFactory) -> None:
     c, _ = partly_validated(session, settings, users)
-    decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
+    issuing.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
     last = today() + timedelta(days=settings.appeal_window_days)
     assert appeals.finalise_partial(session, settings=settings, today=last) == []
@@ -191,7 +191,7 @@ def test_once_the_window_closes_the_partial_certificate_becomes_final(
 def test_a_rejected_appeal_leaves_the_partial_certificate_standing_and_final(
         session: Session, settings: Settings, users: UserFactory) -> None:
     c, decision_id = partly_validated(session, settings, users)
-    cert = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
+    cert = issuing.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     appeal = appeals.lodge(session, c.dossier.id, grounds="Revoir.", by=c.counsellor, settings=settings,
                            today=today())
     session.commit()
@@ -214,7 +214,7 @@ def test_on_the_demo_the_candidate_holding_a_partial_certificate_appeals(demo: D
         app = who.browser.app
         with Session(app.state.engine) as session:  # type: ignore[attr-defined]
             dossier = session.exec(select(Dossier).where(Dossier.status == S.PARTIALLY_CERTIFIED)).one()
-            held = decisions.of_dossier(session, dossier.id)
+            held = issuing.of_dossier(session, dossier.id)
         assert any(cert.status == CertificateStatus.ISSUED and cert.decision.value == "partial" for cert in held)
         page = who.browse("GET", f"/portal/dossiers/{dossier.id}/assessment").text
         assert 'id="appeal-form"' in page and 'id="partial-certificate-appeal"' in page

@@ -22,7 +22,7 @@ from acquis.storage import Recovered, Store
 from assessors import scoring
 from assessors.models import CriterionJudgement
 from certificates import keystore
-from certificates.verify import verify_seal_text
+from certificates.offline_verification import verify_seal_text
 from tests.assessors_support import assigned, scheduled
 from tests.certificates_support import acquis, with_key
 from tests.dossiers_support import bearer

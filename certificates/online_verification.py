@@ -1,4 +1,5 @@
-"""The one verification service behind every door: the QR page, /verify, the API and the CLI."""
+"""Online verification, with the database: the one service behind every door (the QR page, /verify, the API,
+the CLI with a database, SMS), the verification log and the rate limit. Offline checking is offline_verification.py."""
 
 import hashlib
 import hmac
@@ -16,8 +17,8 @@ from acquis.errors import TooManyRequests
 from acquis.i18n import N_
 from certificates import credential, keystore, messages, reissue, seal, service
 from certificates.models import Certificate, CertificateStatus, VerificationLog
+from certificates.offline_verification import Revocation, result, verify_seal_text
 from certificates.scanning import Presented
-from certificates.verify import Revocation, result, verify_seal_text
 
 # Looking up by number: at most this many per client in the window; numbers stay unguessable.
 NUMBER_LOOKUPS = 30
@@ -156,18 +157,6 @@ def _with_titles(outcome: dict[str, Any], cert: Certificate | None, *, settings:
         for index in shown["units"] if index < len(cert.units)
     ]
     return outcome
-
-
-# --- offline: a trust list file, no database ---------------------------------------------------
-
-
-def verify_offline(item: Presented, trust_list: dict[str, Any], *, revocation: Revocation | None = None,
-                   now: datetime | None = None) -> dict[str, Any]:
-    """The result from a trust list alone (and optionally a signed revocation list)."""
-    now = now or utcnow()
-    if item.kind == "text":
-        return verify_seal_text(item.text, trust_list, now=now, revocation=revocation)
-    return credential.verify(item.document, trust_list, now=now, revocation=revocation)
 
 
 # --- the log and the rate limit ----------------------------------------------------------------

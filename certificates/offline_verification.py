@@ -1,4 +1,5 @@
-"""The offline verifier: a QR text and a trust list in, CONTRACT.md's verification result out."""
+"""Seal verification offline: a QR text and a trust list in, CONTRACT.md's verification result out (no database;
+online_verification.py adds what only the registry knows)."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
-"""Certificates from jury decisions: the request read off the decision, the dossier certified with it."""
+"""Certificate issuance from jury decisions: the request read off the decision, the dossier certified with it,
+the decided dossiers still waiting for theirs."""
 
 import json
 from collections.abc import Iterator, Sequence
@@ -14,6 +15,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict
 from acquis.i18n import N_
+from acquis.storage import Store
 from assessors import appeals, jury
 from assessors.models import JuryDecision
 from certificates import messages, revocation, service
@@ -23,10 +25,9 @@ from validation.dossiers.models import Dossier
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework
 
-S = DossierStatus
 CERTIFIABLE = ("full", "partial")
 # The dossier states from which the registrar may certify (status.py's table).
-AWAITING = frozenset({S.DECIDED, S.GAP_PLAN})
+AWAITING = frozenset({DossierStatus.DECIDED, DossierStatus.GAP_PLAN})
 
 
 class NothingToCertify(Conflict):
@@ -105,21 +106,24 @@ def expiry(decided_on: date, *, years: int) -> date | None:
         return decided_on.replace(year=decided_on.year + years, day=28)
 
 
-def issue_for_decision(session: Session, decision_id: int, *, by: User, settings: Settings) -> Certificate:
+def issue_for_decision(session: Session, decision_id: int, *, by: User, settings: Settings,
+                       store: Store | None = None) -> Certificate:
     """The certificate of a full or partial decision, issued once; the dossier is certified with it."""
-    return issue_for_decisions(session, [decision_id], by=by, settings=settings)[0]
+    return issue_for_decisions(session, [decision_id], by=by, settings=settings, store=store)[0]
 
 
-def issue_for_dossier(session: Session, dossier_id: int, *, by: User, settings: Settings) -> Certificate:
+def issue_for_dossier(session: Session, dossier_id: int, *, by: User, settings: Settings,
+                      store: Store | None = None) -> Certificate:
     """The certificate of the decision in force on this dossier (see issue_for_decision)."""
     decision = jury.latest(session, dossier_id)
     if decision is None:
         raise jury.DecisionNotFound()
-    return issue_for_decision(session, decision.id, by=by, settings=settings)
+    return issue_for_decision(session, decision.id, by=by, settings=settings, store=store)
 
 
 def issue_for_decisions(session: Session, decision_ids: Sequence[int], *, by: User, settings: Settings,
-                        progress: service.Progress | None = None, workers: int | None = None) -> list[Certificate]:
+                        progress: service.Progress | None = None, workers: int | None = None,
+                        store: Store | None = None) -> list[Certificate]:
     """Certificates for many decisions in one transaction; those already issued are returned as they are.
     A partial certificate issued while the appeal window is open keeps the right to appeal (the dossier is
     "partially certified" until the window closes); a new decision's certificate supersedes the earlier one."""
@@ -128,7 +132,7 @@ def issue_for_decisions(session: Session, decision_ids: Sequence[int], *, by: Us
     for old in {cert.id: cert for found in earlier.values() for cert in found}.values():
         _supersede(session, old, by=by)
     certificates = service.issue_many(session, requests, by=by, settings=settings, progress=progress,
-                                      workers=workers)
+                                      workers=workers, store=store)
     today = utcnow().date()
     for decision_id, cert in zip(decision_ids, certificates, strict=True):
         if earlier[decision_id] and cert.supersedes_id is None:
@@ -140,7 +144,8 @@ def issue_for_decisions(session: Session, decision_ids: Sequence[int], *, by: Us
             messages.ready(session, dossiers.candidate_of(session, dossier), cert, settings=settings)
         if dossier is not None and dossier.status in AWAITING:
             keeps_appeal = appeals.window_open(session, decision, settings=settings, today=today)  # type: ignore[arg-type]
-            dossiers.transition(session, dossier, S.PARTIALLY_CERTIFIED if keeps_appeal else S.CERTIFIED, by=by,
+            certified = DossierStatus.PARTIALLY_CERTIFIED if keeps_appeal else DossierStatus.CERTIFIED
+            dossiers.transition(session, dossier, certified, by=by,
                                 detail={"certificate": cert.number})
     session.flush()
     return certificates
