@@ -21,8 +21,8 @@ from validation.dossiers.status import DossierStatus
 from validation.frameworks import equivalence
 from validation.frameworks.models import FrameworkUnit
 
-S = DossierStatus
 JURY = (AccessPurpose.JURY,)
+AT_JURY = frozenset({DossierStatus.JURY})
 
 
 class JuryIncomplete(Conflict):
@@ -82,7 +82,7 @@ def votes(session: Session, dossier_id: int) -> dict[int, dict[int, bool]]:
 
 def vote(session: Session, dossier_id: int, *, choices: dict[int, bool], by: User) -> dict[int, bool]:
     """One member's votes on every unit to decide; a unit not found competent cannot be voted valid."""
-    dossier, _ = service.require(session, dossier_id, user=by, purposes=JURY, statuses=frozenset({S.JURY}))
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=JURY, statuses=AT_JURY)
     found = scoring.results(session, dossier_id)
     units = service.to_assess(session, dossier)
     if set(choices) != {unit.id for unit in units}:
@@ -108,7 +108,7 @@ def vote(session: Session, dossier_id: int, *, choices: dict[int, bool], by: Use
 def refusal_to_decide(session: Session, dossier: Dossier, assignment: Assignment, *, today: date) -> AcquisError | None:
     """Why `decide` refuses this member's decision whatever its reasons (None: it records it); the decision
     form is shown only when there is none."""
-    if dossier.status != S.JURY:
+    if dossier.status != DossierStatus.JURY:
         return service.WrongStep()
     if not assignment.president:
         return PresidentOnly()
@@ -123,7 +123,7 @@ def refusal_to_decide(session: Session, dossier: Dossier, assignment: Assignment
 
 def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by: User, today: date) -> JuryDecision:
     """The president records the decision once every member has voted on every unit."""
-    dossier, assignment = service.require(session, dossier_id, user=by, purposes=JURY, statuses=frozenset({S.JURY}))
+    dossier, assignment = service.require(session, dossier_id, user=by, purposes=JURY, statuses=AT_JURY)
     if refusal := refusal_to_decide(session, dossier, assignment, today=today):
         raise refusal
     if not reasons.strip():
@@ -150,7 +150,7 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
         session.add(GapPlan(dossier_id=dossier_id, decision_id=decision.id, items=gaps.build(missing)))
     audit.record(session, actor=by, action="jury.decided", entity_type="dossier", entity_id=dossier_id,
                  detail={"decision": decision.id, "outcome": outcome.value, "validated": sorted(validated)})
-    dossiers.transition(session, dossier, S.DECIDED, by=by, detail={"decision": decision.id,
+    dossiers.transition(session, dossier, DossierStatus.DECIDED, by=by, detail={"decision": decision.id,
                                                                      "outcome": outcome.value})
     messages.decision(session, dossiers.candidate_of(session, dossier), decision_id=decision.id,
                       outcome=outcome)

@@ -66,7 +66,9 @@ class Judgement:
 
 
 @dataclass(frozen=True)
-class UnitResult:
+class UnitRuling:
+    """What the rules find for one unit: competent or not, the criteria that stop it, and the trace that says why."""
+
     competent: bool
     failing: tuple[str, ...]  # codes of the criteria that stop the unit
     trace: dict[str, Any] = field(compare=False)
@@ -113,7 +115,7 @@ def judge_criterion(judgement: Judgement, *, as_of: date, currency_years: int) -
     }
 
 
-def judge_unit(unit_code: str, judgements: Sequence[Judgement], *, as_of: date, currency_years: int) -> UnitResult:
+def judge_unit(unit_code: str, judgements: Sequence[Judgement], *, as_of: date, currency_years: int) -> UnitRuling:
     """Competent only if every criterion is met with counted evidence, and every critical criterion has
     direct evidence (observation or practical task) dated within the currency. No averaging."""
     lines = [judge_criterion(j, as_of=as_of, currency_years=currency_years) for j in judgements]
@@ -126,7 +128,7 @@ def judge_unit(unit_code: str, judgements: Sequence[Judgement], *, as_of: date, 
         "result": "competent" if competent else "not_yet_competent",
         "why": first if lines else Why.NO_CRITERIA.value,
     }
-    return UnitResult(competent, failing, trace)
+    return UnitRuling(competent, failing, trace)
 
 
 @dataclass(frozen=True)
