@@ -16,7 +16,7 @@ from assessors import gaps, messages, moderation, registry, rules, scoring, serv
 from assessors.models import Assignment, Declaration, GapPlan, JuryDecision, JuryVote, UnitResult, ValidatedUnit
 from assessors.rules import Outcome
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import AccessPurpose, Dossier
+from validation.dossiers.models import AccessPurpose, Candidate, Dossier
 from validation.dossiers.status import DossierStatus
 from validation.frameworks import equivalence
 from validation.frameworks.models import FrameworkUnit
@@ -235,26 +235,44 @@ def gap_plan(session: Session, decision_id: int) -> GapPlan | None:
 
 
 @dataclass(frozen=True)
-class CertificateFacts:
-    """What a certificate needs from a jury decision, and nothing else (no evidence, no ID numbers)."""
+class CertifiedUnit:
+    """A unit of the framework version, as the certificate lists it: validated by this decision or not."""
 
-    decision_id: int
-    dossier_id: int
+    unit_id: int
+    code: str
+    title_fr: str
+    title_en: str | None
+    validated: bool
+    # Carried from an earlier decision: that decision and the day it validated the unit.
+    carried_from: tuple[int, date] | None = None
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """Everything issuing needs from a jury decision, read once (no evidence, no ID numbers): what the
+    certificate attests, and the rows issuing moves on (the decision, its dossier and candidate)."""
+
+    decision: JuryDecision
+    dossier: Dossier
+    candidate: Candidate
     holder_name: str
-    family_name: str
-    given_names: str
     birth_date: date
     framework_id: int
     framework_code: str
     framework_version: int
-    validated_unit_ids: tuple[int, ...]  # in the framework version's order
+    qualification_title_fr: str
+    qualification_title_en: str | None
+    isco08: str | None
+    units: tuple[CertifiedUnit, ...]  # every unit of the framework version, in its order
     outcome: str  # full | partial | none
     decision_date: date
     evidence_kinds: tuple[str, ...]
     assessment_methods: tuple[str, ...]
     superseded: bool
-    # Units carried from an earlier decision: (unit id, that decision's id, the day it validated them).
-    carried: tuple[tuple[int, int, date], ...] = ()
+
+    @property
+    def validated_unit_ids(self) -> tuple[int, ...]:
+        return tuple(unit.unit_id for unit in self.units if unit.validated)
 
 
 def decision_for_certificate(session: Session, decision_id: int) -> CertificateFacts:
@@ -262,22 +280,30 @@ def decision_for_certificate(session: Session, decision_id: int) -> CertificateF
     decision = session.get(JuryDecision, decision_id)
     if decision is None:
         raise DecisionNotFound()
-    dossier = service.get_dossier(session, decision.dossier_id)
+    dossier = session.get(Dossier, decision.dossier_id)
+    assert dossier is not None  # the decision's foreign key
     candidate = dossiers.candidate_of(session, dossier)
     framework = service.framework(session, dossier)
-    order = {unit.id: unit.position for unit in dossiers.framework_units(session, framework.id)}
-    validated = sorted((row["unit_id"] for row in decision.units if row["validated"]), key=lambda u: order.get(u, 0))
-    kept = [row for row in decision.units if row["validated"]]
+    kept = {row["unit_id"]: row for row in decision.units if row["validated"]}
     return CertificateFacts(
-        decision_id=decision_id, dossier_id=dossier.id, holder_name=candidate.passport_name,
-        family_name=candidate.family_name, given_names=candidate.given_names, birth_date=candidate.birth_date,
-        framework_id=framework.id, framework_code=framework.code, framework_version=framework.version,
-        validated_unit_ids=tuple(validated), outcome=decision.outcome.value, decision_date=decision.decided_on,
-        evidence_kinds=tuple(sorted({k for row in kept for k in row["evidence_kinds"]})),
-        assessment_methods=tuple(sorted({m for row in kept for m in row["methods"]})),
-        superseded=decision.superseded_at is not None,
-        carried=tuple((row["unit_id"], row["trace"]["decision"], date.fromisoformat(row["trace"]["validated_on"]))
-                      for row in kept if row.get("carried") and row["trace"].get("rule") == "carried"))
+        decision=decision, dossier=dossier, candidate=candidate, holder_name=candidate.passport_name,
+        birth_date=candidate.birth_date, framework_id=framework.id, framework_code=framework.code,
+        framework_version=framework.version, qualification_title_fr=framework.title_fr,
+        qualification_title_en=framework.title_en, isco08=framework.isco08,
+        units=tuple(CertifiedUnit(unit.id, unit.code, unit.title_fr, unit.title_en, validated=unit.id in kept,
+                                  carried_from=_carried_from(kept.get(unit.id)))
+                    for unit in dossiers.framework_units(session, framework.id)),
+        outcome=decision.outcome.value, decision_date=decision.decided_on,
+        evidence_kinds=tuple(sorted({k for row in kept.values() for k in row["evidence_kinds"]})),
+        assessment_methods=tuple(sorted({m for row in kept.values() for m in row["methods"]})),
+        superseded=decision.superseded_at is not None)
+
+
+def _carried_from(row: dict[str, Any] | None) -> tuple[int, date] | None:
+    """A validated unit carried from an earlier decision: that decision and the day it validated the unit."""
+    if row is None or not row.get("carried") or row["trace"].get("rule") != "carried":
+        return None
+    return row["trace"]["decision"], date.fromisoformat(row["trace"]["validated_on"])
 
 
 def withdraw_validated(session: Session, decision_id: int, *, by: User | None) -> list[str]:
