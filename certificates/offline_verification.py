@@ -76,6 +76,17 @@ def verify_seal(
         parsed = seal.parse(seal.seal_from_text(text))
     except seal.MalformedSeal:
         return result("malformed", now)
+    return verify_parsed(parsed, keys, now=now, revocation=revocation)
+
+
+def verify_parsed(
+    parsed: seal.ParsedSeal,
+    keys: Mapping[bytes, "TrustedKey"],
+    *,
+    now: datetime,
+    revocation: Revocation | None = None,
+) -> dict[str, Any]:
+    """As verify_seal, for a seal already read (a verifier that looked up the number it claims reads it once)."""
     key = keys.get(parsed.kid)
     if key is None:
         return result("unknown-key", now, issuer_key=False)

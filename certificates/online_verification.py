@@ -17,7 +17,7 @@ from acquis.errors import TooManyRequests
 from acquis.i18n import N_
 from certificates import credential, keystore, messages, reissue, seal, service
 from certificates.models import Certificate, CertificateStatus, VerificationLog
-from certificates.offline_verification import Revocation, result, verify_seal_text
+from certificates.offline_verification import Revocation, result, trusted_keys, verify_parsed
 from certificates.scanning import Presented
 
 # Looking up by number: at most this many per client in the window; numbers stay unguessable.
@@ -39,8 +39,13 @@ class TooManyLookups(TooManyRequests):
 
 def verify_text(session: Session, text: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
     """The result for a QR text or verify URL, with revocation and titles from the database."""
-    # The row the seal names, read once: its status answers revocation and its titles label the page.
-    return _verify(session, text, _named_in(session, text), settings=settings, now=now or utcnow())
+    now = now or utcnow()
+    parsed = _parsed(text)
+    if parsed is None:
+        return result("malformed", now)
+    # The row the seal names (genuine or not: the signature decides), read once: its status answers
+    # revocation and its titles label the page.
+    return _verify(session, parsed, service.find(session, parsed.claims.number), settings=settings, now=now)
 
 
 def verify_number(session: Session, number: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
@@ -49,7 +54,10 @@ def verify_number(session: Session, number: str, *, settings: Settings, now: dat
     cert = service.find(session, number)
     if cert is None:
         return result("not-found", now)
-    outcome = _verify(session, cert.qr_text, cert, settings=settings, now=now)  # its own seal names this very row
+    parsed = _parsed(cert.qr_text)
+    if parsed is None:
+        return result("malformed", now)
+    outcome = _verify(session, parsed, cert, settings=settings, now=now)  # its own seal names this very row
     if outcome["verdict"] in WITHDRAWN_VERDICTS:
         return _withdrawn_only(outcome, cert)
     return outcome
@@ -72,10 +80,18 @@ def verify_presented(session: Session, item: Presented, *, settings: Settings,
     return _reissued(outcome, service.find(session, number), now)
 
 
-def _verify(session: Session, text: str, cert: Certificate | None, *, settings: Settings,
+def _parsed(text: str) -> seal.ParsedSeal | None:
+    """The seal in a QR text, read once per verification; None when it is not one."""
+    try:
+        return seal.parse(seal.seal_from_text(text))
+    except seal.MalformedSeal:
+        return None
+
+
+def _verify(session: Session, parsed: seal.ParsedSeal, cert: Certificate | None, *, settings: Settings,
             now: datetime) -> dict[str, Any]:
-    trust = keystore.trust_list(session, settings=settings)
-    outcome = verify_seal_text(text, trust, now=now, revocation=_revocation_for(session, cert))
+    keys = trusted_keys(keystore.trust_list(session, settings=settings))
+    outcome = verify_parsed(parsed, keys, now=now, revocation=_revocation_for(session, cert))
     if cert is None:
         return _unissued(outcome, now)
     return _with_titles(_reissued(outcome, cert, now), cert, settings=settings)
@@ -115,15 +131,6 @@ def _withdrawn_only(outcome: dict[str, Any], cert: Certificate) -> dict[str, Any
     outcome["withdrawn"] = {"on": moment.date().isoformat() if moment else None,
                             "reason": cert.revocation_reason if public else None}
     return outcome
-
-
-def _named_in(session: Session, text: str) -> Certificate | None:
-    """Our certificate with the number the seal claims (genuine or not: the signature decides), or None."""
-    try:
-        number = seal.parse(seal.seal_from_text(text)).claims.number
-    except seal.MalformedSeal:
-        return None
-    return service.find(session, number)
 
 
 def _revocation_for(session: Session, cert: Certificate | None) -> Revocation | None:

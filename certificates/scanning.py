@@ -109,7 +109,8 @@ def _draw(page: pypdfium2.PdfPage) -> Image.Image:
     # Bounded like a photo: a crafted page size must not become a gigapixel bitmap.
     scale = min(PDF_DPI / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
     try:
-        return page.render(scale=scale, grayscale=True).to_pil()
+        image: Image.Image = page.render(scale=scale, grayscale=True).to_pil()
+        return image
     except pypdfium2.PdfiumError:  # no memory for the bitmap, within the worker's limit
         raise sandbox.FileTooComplex() from None
 
