@@ -13,6 +13,7 @@ from acquis.auth.models import User
 from acquis.errors import AcquisError, Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_, gettext
 from assessors import gaps, messages, moderation, registry, rules, scoring, service
+from assessors.jury_records import DecidedUnit, ModerationNote, SittingMember
 from assessors.models import Assignment, Declaration, GapPlan, JuryDecision, JuryVote, UnitResult, ValidatedUnit
 from assessors.rules import Outcome
 from validation.dossiers import service as dossiers
@@ -146,7 +147,8 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
     if outcome != Outcome.FULL:
         by_id = {unit.id: unit for unit in service.units(session, dossier)}
         # A unit found competent but not validated was refused by the jury: the plan says so.
-        missing = [(by_id[row["unit_id"]], row["trace"], row["competent"]) for row in unit_rows if not row["validated"]]
+        missing: list[tuple[FrameworkUnit, dict[str, Any] | None, bool]] = [
+            (by_id[row["unit_id"]], row["trace"], row["competent"]) for row in unit_rows if not row["validated"]]
         session.add(GapPlan(dossier_id=dossier_id, decision_id=decision.id, items=gaps.build(missing)))
     audit.record(session, actor=by, action="jury.decided", entity_type="dossier", entity_id=dossier_id,
                  detail={"decision": decision.id, "outcome": outcome.value, "validated": sorted(validated)})
@@ -158,31 +160,28 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
 
 
 def _unit_rows(session: Session, dossier: Dossier, units: list[FrameworkUnit], people: list[Assignment],
-               cast: dict[int, dict[int, bool]]) -> list[dict[str, Any]]:
+               cast: dict[int, dict[int, bool]]) -> list[DecidedUnit]:
     """Per unit of the dossier, in the framework's order: votes, tally, result and its trace."""
     found: dict[int, UnitResult] = scoring.results(session, dossier.id)
     president = next(a.user_id for a in people if a.president)
-    history: list[dict[str, Any]] = [
-               {"outcome": m.outcome.value if m.outcome else None, "comment": m.comment, "units": m.unit_ids,
-                "moderator_id": m.moderator_id} for m in moderation.history(session, dossier.id)]
+    history = [ModerationNote(outcome=m.outcome.value if m.outcome else None, comment=m.comment, units=m.unit_ids,
+                              moderator_id=m.moderator_id) for m in moderation.history(session, dossier.id)]
     rows = []
     deciding = {unit.id for unit in units}
     for unit in service.units(session, dossier):
         result = found.get(unit.id)
         trace = result.trace if result else {}
-        row: dict[str, Any] = {"unit_id": unit.id, "code": unit.code, "title_fr": unit.title_fr,
-                               "title_en": unit.title_en, "competent": bool(result and result.competent),
-                               "carried": unit.id not in deciding, "trace": trace,
-                               "moderation": [m for m in history if not m["units"] or unit.id in m["units"]],
-                               "evidence_kinds": _kinds(trace, "evidence:"), "methods": _kinds(trace, "session:")}
-        if unit.id in deciding:
-            ballot = {a.user_id: cast[a.user_id][unit.id] for a in people}
-            result_of_vote = rules.tally(ballot, president=president)
-            row.update(validated=result_of_vote.validated and row["competent"], votes_for=result_of_vote.votes_for,
-                       votes_against=result_of_vote.votes_against, casting=result_of_vote.casting)
-        else:
-            row.update(validated=True, votes_for=0, votes_against=0, casting=False)
-        rows.append(row)
+        competent, carried = bool(result and result.competent), unit.id not in deciding
+        # A carried unit was validated by an earlier decision: no vote.
+        vote = (rules.Tally(True, 0, 0, False) if carried
+                else rules.tally({a.user_id: cast[a.user_id][unit.id] for a in people}, president=president))
+        rows.append(DecidedUnit(
+            unit_id=unit.id, code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en, competent=competent,
+            carried=carried, trace=trace,
+            moderation=[m for m in history if not m["units"] or unit.id in m["units"]],
+            evidence_kinds=_kinds(trace, "evidence:"), methods=_kinds(trace, "session:"),
+            validated=vote.validated and (competent or carried), votes_for=vote.votes_for,
+            votes_against=vote.votes_against, casting=vote.casting))
     return rows
 
 
@@ -191,18 +190,18 @@ def _kinds(trace: dict[str, Any], prefix: str) -> list[str]:
                    if source["ref"].startswith(prefix)})
 
 
-def _member_rows(session: Session, people: list[Assignment], code: str, today: date) -> list[dict[str, Any]]:
+def _member_rows(session: Session, people: list[Assignment], code: str, today: date) -> list[SittingMember]:
     rows = []
     for a in people:
         user = session.get(User, a.user_id)
         assert user is not None
-        rows.append({"user_id": a.user_id, "name": user.name, "role": user.role.value, "president": a.president,
-                     "accredited": registry.is_accredited(session, a.user_id, code, on=today),
-                     "declared_at": a.declared_at.isoformat() if a.declared_at else None})
+        rows.append(SittingMember(user_id=a.user_id, name=user.name, role=user.role.value, president=a.president,
+                                  accredited=registry.is_accredited(session, a.user_id, code, on=today),
+                                  declared_at=a.declared_at.isoformat() if a.declared_at else None))
     return rows
 
 
-def _keep_validated(session: Session, dossier: Dossier, decision: JuryDecision, rows: list[dict[str, Any]],
+def _keep_validated(session: Session, dossier: Dossier, decision: JuryDecision, rows: list[DecidedUnit],
                     code: str) -> None:
     """One row per unit code the candidate holds; a unit validated again on a version where it is another
     competence (validation/frameworks/equivalence.py) takes the row over, so later versions carry the newer one."""
@@ -299,7 +298,7 @@ def decision_for_certificate(session: Session, decision_id: int) -> CertificateF
         superseded=decision.superseded_at is not None)
 
 
-def _carried_from(row: dict[str, Any] | None) -> tuple[int, date] | None:
+def _carried_from(row: DecidedUnit | None) -> tuple[int, date] | None:
     """A validated unit carried from an earlier decision: that decision and the day it validated the unit."""
     if row is None or not row.get("carried") or row["trace"].get("rule") != "carried":
         return None

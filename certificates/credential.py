@@ -9,7 +9,7 @@ from urllib.parse import quote
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certificates import keys, proof
-from certificates.models import Certificate, Decision
+from certificates.models import Certificate, CertificateUnit, Decision
 from certificates.offline_verification import Revocation, result, revocation_status, trusted_keys, utc_day
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -104,7 +104,7 @@ def build(
     return credential
 
 
-def _result(description: str, unit: dict[str, Any], base: str) -> dict[str, Any]:
+def _result(description: str, unit: CertificateUnit, base: str) -> dict[str, Any]:
     """A validated unit's result; one carried from an earlier decision is aligned with the certificate that
     attests it (OB 3.0 Result.alignment, target type ceterms:Credential)."""
     found: dict[str, Any] = {"type": ["Result"], "resultDescription": description, "status": "Completed"}
@@ -116,7 +116,7 @@ def _result(description: str, unit: dict[str, Any], base: str) -> dict[str, Any]
     return found
 
 
-def _origin(unit: dict[str, Any]) -> str:
+def _origin(unit: CertificateUnit) -> str:
     """Where a carried unit comes from, French then English, with the ISO date (certificate_view reads it back)."""
     day, number = unit["carried_on"], unit.get("carried_certificate")
     if number:
