@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import NotRequired
 
 from pydantic import field_validator, model_validator
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from typing_extensions import TypedDict
 
@@ -126,8 +126,9 @@ class Certificate(Row, table=True):
     issued_on: date
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_on: date | None = None
-    evidence_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    assessment_methods: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    evidence_kinds: list[str] = Field(default_factory=list, sa_column=Column(TypedJSON(list[str]), nullable=False))
+    assessment_methods: list[str] = Field(default_factory=list,
+                                          sa_column=Column(TypedJSON(list[str]), nullable=False))
     kid: str = Field(max_length=16)
     seal: bytes = Field(sa_type=LargeBinary)
     qr_text: str = Field(sa_type=Text)
