@@ -81,4 +81,4 @@ def verify_certificate_api(request: Request, session: SessionDep,
         channel = "api"
     session.rollback()  # a POST holds SQLite's write lock until its transaction ends
     online_verification.log(request.app.state.engine, channel=channel, verdict=outcome["verdict"], client=client)
-    return outcome
+    return dict(outcome)  # the response stays the untyped JSON object the API has always declared

@@ -28,7 +28,7 @@ from certificates import (
     scanning,
     service,
 )
-from certificates.offline_verification import TrustListInvalid, verify_seal_text
+from certificates.offline_verification import TrustListInvalid, VerificationResult, verify_seal_text
 from certificates.scanning import Presented
 
 
@@ -287,7 +287,7 @@ def _presented(given: str) -> Presented:
     return Presented("text", text=given)
 
 
-def _offline(item: Presented, trust_path: Path, revocations: Path | None) -> dict[str, Any]:
+def _offline(item: Presented, trust_path: Path, revocations: Path | None) -> VerificationResult:
     """No database at all: the trust list (and revocation list) files are the only sources."""
     trust = _json_file(trust_path)
     source = revocation.lookup_from_list(_json_file(revocations), trust) if revocations else None
@@ -297,7 +297,7 @@ def _offline(item: Presented, trust_path: Path, revocations: Path | None) -> dic
     return credential.verify(item.document, trust, now=now, revocation=source)
 
 
-def _online(item: Presented, database: Database) -> dict[str, Any]:
+def _online(item: Presented, database: Database) -> VerificationResult:
     settings = load_settings()
     with database(settings) as session:
         outcome = online_verification.verify_presented(session, item, settings=settings)
@@ -318,7 +318,7 @@ def _json_file(path: Path) -> Any:
         raise JsonFileUnreadable(f"{error.message} {path}") from None
 
 
-def _report(outcome: dict[str, Any], *, as_json: bool) -> None:
+def _report(outcome: VerificationResult, *, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(outcome, indent=2, ensure_ascii=False))
         return

@@ -4,7 +4,6 @@ the CLI with a database, SMS), the verification log and the rate limit. Offline 
 import hashlib
 import hmac
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -17,7 +16,15 @@ from acquis.errors import TooManyRequests
 from acquis.i18n import N_
 from certificates import credential, keystore, messages, reissue, seal, service
 from certificates.models import Certificate, CertificateStatus, VerificationLog
-from certificates.offline_verification import Revocation, result, trusted_keys, verify_parsed
+from certificates.offline_verification import (
+    Bilingual,
+    Revocation,
+    UnitOrigin,
+    VerificationResult,
+    result,
+    trusted_keys,
+    verify_parsed,
+)
 from certificates.scanning import Presented
 
 # Looking up by number: at most this many per client in the window; numbers stay unguessable.
@@ -37,7 +44,7 @@ class TooManyLookups(TooManyRequests):
 # --- online: the database holds the keys, the statuses and the titles ---------------------------
 
 
-def verify_text(session: Session, text: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+def verify_text(session: Session, text: str, *, settings: Settings, now: datetime | None = None) -> VerificationResult:
     """The result for a QR text or verify URL, with revocation and titles from the database."""
     now = now or utcnow()
     parsed = _parsed(text)
@@ -48,7 +55,8 @@ def verify_text(session: Session, text: str, *, settings: Settings, now: datetim
     return _verify(session, parsed, service.find(session, parsed.claims.number), settings=settings, now=now)
 
 
-def verify_number(session: Session, number: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+def verify_number(session: Session, number: str, *, settings: Settings,
+                  now: datetime | None = None) -> VerificationResult:
     """The result for a typed certificate number; "not-found" for any number that is not ours."""
     now = now or utcnow()
     cert = service.find(session, number)
@@ -64,7 +72,7 @@ def verify_number(session: Session, number: str, *, settings: Settings, now: dat
 
 
 def verify_presented(session: Session, item: Presented, *, settings: Settings,
-                     now: datetime | None = None) -> dict[str, Any]:
+                     now: datetime | None = None) -> VerificationResult:
     """The result for what a file held (scanning.read_bytes): a QR text or a credential."""
     now = now or utcnow()
     if item.kind == "text":
@@ -89,7 +97,7 @@ def _parsed(text: str) -> seal.ParsedSeal | None:
 
 
 def _verify(session: Session, parsed: seal.ParsedSeal, cert: Certificate | None, *, settings: Settings,
-            now: datetime) -> dict[str, Any]:
+            now: datetime) -> VerificationResult:
     keys = trusted_keys(keystore.trust_list(session, settings=settings))
     outcome = verify_parsed(parsed, keys, now=now, revocation=_revocation_for(session, cert))
     if cert is None:
@@ -97,7 +105,7 @@ def _verify(session: Session, parsed: seal.ParsedSeal, cert: Certificate | None,
     return _with_titles(_reissued(outcome, cert, now), cert, settings=settings)
 
 
-def _reissued(outcome: dict[str, Any], cert: Certificate | None, now: datetime) -> dict[str, Any]:
+def _reissued(outcome: VerificationResult, cert: Certificate | None, now: datetime) -> VerificationResult:
     """A certificate re-issued because its key was compromised: "reissued" (ask the holder for the new one),
     never only "invalid"; a withdrawn one its key no longer vouches for keeps its "revoked" or "superseded".
     Only for a genuine signature: a garbled or forged one keeps its own verdict."""
@@ -112,7 +120,7 @@ def _reissued(outcome: dict[str, Any], cert: Certificate | None, now: datetime) 
     return result(verdict, now, signature=True, issuer_key=outcome["checks"]["issuer_key"], revocation=False)
 
 
-def _unissued(outcome: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _unissued(outcome: VerificationResult, now: datetime) -> VerificationResult:
     """A genuine signature on a number the registry never issued: "not-found", never "valid".
 
     Online, the registry is the authority: such a seal can only come from a stolen key or a lost
@@ -122,7 +130,7 @@ def _unissued(outcome: dict[str, Any], now: datetime) -> dict[str, Any]:
     return result("not-found", now, signature=True, issuer_key=outcome["checks"]["issuer_key"])
 
 
-def _withdrawn_only(outcome: dict[str, Any], cert: Certificate) -> dict[str, Any]:
+def _withdrawn_only(outcome: VerificationResult, cert: Certificate) -> VerificationResult:
     """A revoked or superseded certificate looked up by number: the verdict, its date and the reason if
     the registry made it public; never who held it (a number alone must not reveal a person)."""
     outcome.pop("certificate", None)
@@ -141,7 +149,7 @@ def _revocation_for(session: Session, cert: Certificate | None) -> Revocation | 
     return lambda asked: standing if asked == cert.number else service.status_of(session, asked)
 
 
-def _with_titles(outcome: dict[str, Any], cert: Certificate | None, *, settings: Settings) -> dict[str, Any]:
+def _with_titles(outcome: VerificationResult, cert: Certificate | None, *, settings: Settings) -> VerificationResult:
     """Add the labels the seal leaves out (it carries codes): qualification and unit titles, issuer."""
     shown = outcome.get("certificate")
     if shown is None:
@@ -154,12 +162,13 @@ def _with_titles(outcome: dict[str, Any], cert: Certificate | None, *, settings:
         return outcome
     shown["qualification_title"] = {"fr": cert.qualification_title_fr, "en": cert.qualification_title_en}
     shown["unit_titles"] = [
-        {"fr": cert.units[index]["title_fr"], "en": cert.units[index].get("title_en")}
+        Bilingual(fr=cert.units[index]["title_fr"], en=cert.units[index].get("title_en"))
         for index in shown["units"] if index < len(cert.units)
     ]
     # A unit carried from an earlier decision: the day it was validated and the certificate attesting it.
     shown["unit_origins"] = [
-        {"validated_on": cert.units[index]["carried_on"], "certificate": cert.units[index].get("carried_certificate")}
+        UnitOrigin(validated_on=cert.units[index]["carried_on"],
+                   certificate=cert.units[index].get("carried_certificate"))
         if cert.units[index].get("carried_on") else None
         for index in shown["units"] if index < len(cert.units)
     ]

@@ -16,6 +16,7 @@ from acquis.deps import SettingsDep
 from acquis.errors import AcquisError
 from acquis.web import render
 from certificates import messages, online_verification, scanning
+from certificates.offline_verification import VerificationResult
 
 router = APIRouter()
 
@@ -23,7 +24,7 @@ VERDICT_TONES = {"valid": "ok", "revoked": "bad", "expired": "bad", "superseded"
                  "invalid": "bad", "unknown-key": "bad", "malformed": "bad", "not-found": "bad"}
 
 
-def tone(outcome: dict[str, Any]) -> str:
+def tone(outcome: VerificationResult) -> str:
     """green, amber or red: a good signature whose status could not be checked is amber."""
     if outcome["verdict"] == "valid" and outcome["checks"]["revocation"] is None:
         return "warn"
@@ -41,7 +42,7 @@ def _day(iso: str | None) -> str:
     return format_date(date.fromisoformat(iso[:10]), format="long", locale=i18n.current_language.get())
 
 
-def _show(request: Request, session: Session, outcome: dict[str, Any], *, channel: str, client: str | None,
+def _show(request: Request, session: Session, outcome: VerificationResult, *, channel: str, client: str | None,
           page: str, **context: Any) -> Response:
     watcher = messages.watcher(session, outcome) if channel in messages.WATCHED_CHANNELS else None
     # End the request's own transaction first: on SQLite a POST's would hold the write lock.
