@@ -36,12 +36,15 @@ from assessors import registry_views as assessors_registry_views
 from assessors import scoring_views as assessors_scoring_views
 from certificates import api as certificates_api
 from certificates import carried as certificates_carried
+from certificates import download_views as certificates_download_views
 from certificates import issuing_views as certificates_issuing_views
 from certificates import jobs as certificate_jobs
 from certificates import models as certificate_models
+from certificates import public_document_views as certificates_public_document_views
+from certificates import revocation_views as certificates_revocation_views
 from certificates import scanning as certificate_scanning
 from certificates import sms_lookup as certificate_sms_lookup
-from certificates import views as certificates_views
+from certificates import verification_views as certificates_verification_views
 from validation.dossiers import api as dossiers_api
 from validation.dossiers import candidate_views as dossiers_candidate_views
 from validation.dossiers import candidates as dossier_candidates
@@ -152,8 +155,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(telemetry.RequestMiddleware)  # outermost: it times and logs every request
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    include_routers(app, certificates_issuing_views.router, certificates_views.router, certificates_api.router,
-                    views.router, auth_views.router, jobs_views.router, metrics.router, sms_views.router)
+    include_routers(app, certificates_issuing_views.router, certificates_verification_views.router,
+                    certificates_revocation_views.router, certificates_download_views.router,
+                    certificates_public_document_views.router, certificates_api.router)
+    include_routers(app, views.router, auth_views.router, jobs_views.router, metrics.router, sms_views.router)
     include_routers(app, frameworks_views.router, frameworks_api.router)
     include_routers(app, dossiers_candidate_views.router, dossiers_views.router, dossiers_evidence_views.router,
                     dossiers_portal.router, dossiers_api.router, dossiers_paper_code_views.router,

@@ -13,16 +13,17 @@ from acquis.auth.models import User
 from acquis.errors import AcquisError, Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_, gettext
 from assessors import gaps, messages, moderation, registry, rules, scoring, service
+from assessors.jury_records import DecidedUnit, ModerationNote, SittingMember
 from assessors.models import Assignment, Declaration, GapPlan, JuryDecision, JuryVote, UnitResult, ValidatedUnit
 from assessors.rules import Outcome
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import AccessPurpose, Dossier
+from validation.dossiers.models import AccessPurpose, Candidate, Dossier
 from validation.dossiers.status import DossierStatus
 from validation.frameworks import equivalence
 from validation.frameworks.models import FrameworkUnit
 
-S = DossierStatus
 JURY = (AccessPurpose.JURY,)
+AT_JURY = frozenset({DossierStatus.JURY})
 
 
 class JuryIncomplete(Conflict):
@@ -82,7 +83,7 @@ def votes(session: Session, dossier_id: int) -> dict[int, dict[int, bool]]:
 
 def vote(session: Session, dossier_id: int, *, choices: dict[int, bool], by: User) -> dict[int, bool]:
     """One member's votes on every unit to decide; a unit not found competent cannot be voted valid."""
-    dossier, _ = service.require(session, dossier_id, user=by, purposes=JURY, statuses=frozenset({S.JURY}))
+    dossier, _ = service.require(session, dossier_id, user=by, purposes=JURY, statuses=AT_JURY)
     found = scoring.results(session, dossier_id)
     units = service.to_assess(session, dossier)
     if set(choices) != {unit.id for unit in units}:
@@ -108,7 +109,7 @@ def vote(session: Session, dossier_id: int, *, choices: dict[int, bool], by: Use
 def refusal_to_decide(session: Session, dossier: Dossier, assignment: Assignment, *, today: date) -> AcquisError | None:
     """Why `decide` refuses this member's decision whatever its reasons (None: it records it); the decision
     form is shown only when there is none."""
-    if dossier.status != S.JURY:
+    if dossier.status != DossierStatus.JURY:
         return service.WrongStep()
     if not assignment.president:
         return PresidentOnly()
@@ -123,7 +124,7 @@ def refusal_to_decide(session: Session, dossier: Dossier, assignment: Assignment
 
 def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by: User, today: date) -> JuryDecision:
     """The president records the decision once every member has voted on every unit."""
-    dossier, assignment = service.require(session, dossier_id, user=by, purposes=JURY, statuses=frozenset({S.JURY}))
+    dossier, assignment = service.require(session, dossier_id, user=by, purposes=JURY, statuses=AT_JURY)
     if refusal := refusal_to_decide(session, dossier, assignment, today=today):
         raise refusal
     if not reasons.strip():
@@ -146,11 +147,12 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
     if outcome != Outcome.FULL:
         by_id = {unit.id: unit for unit in service.units(session, dossier)}
         # A unit found competent but not validated was refused by the jury: the plan says so.
-        missing = [(by_id[row["unit_id"]], row["trace"], row["competent"]) for row in unit_rows if not row["validated"]]
+        missing: list[tuple[FrameworkUnit, dict[str, Any] | None, bool]] = [
+            (by_id[row["unit_id"]], row["trace"], row["competent"]) for row in unit_rows if not row["validated"]]
         session.add(GapPlan(dossier_id=dossier_id, decision_id=decision.id, items=gaps.build(missing)))
     audit.record(session, actor=by, action="jury.decided", entity_type="dossier", entity_id=dossier_id,
                  detail={"decision": decision.id, "outcome": outcome.value, "validated": sorted(validated)})
-    dossiers.transition(session, dossier, S.DECIDED, by=by, detail={"decision": decision.id,
+    dossiers.transition(session, dossier, DossierStatus.DECIDED, by=by, detail={"decision": decision.id,
                                                                      "outcome": outcome.value})
     messages.decision(session, dossiers.candidate_of(session, dossier), decision_id=decision.id,
                       outcome=outcome)
@@ -158,31 +160,28 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
 
 
 def _unit_rows(session: Session, dossier: Dossier, units: list[FrameworkUnit], people: list[Assignment],
-               cast: dict[int, dict[int, bool]]) -> list[dict[str, Any]]:
+               cast: dict[int, dict[int, bool]]) -> list[DecidedUnit]:
     """Per unit of the dossier, in the framework's order: votes, tally, result and its trace."""
     found: dict[int, UnitResult] = scoring.results(session, dossier.id)
     president = next(a.user_id for a in people if a.president)
-    history: list[dict[str, Any]] = [
-               {"outcome": m.outcome.value if m.outcome else None, "comment": m.comment, "units": m.unit_ids,
-                "moderator_id": m.moderator_id} for m in moderation.history(session, dossier.id)]
+    history = [ModerationNote(outcome=m.outcome.value if m.outcome else None, comment=m.comment, units=m.unit_ids,
+                              moderator_id=m.moderator_id) for m in moderation.history(session, dossier.id)]
     rows = []
     deciding = {unit.id for unit in units}
     for unit in service.units(session, dossier):
         result = found.get(unit.id)
         trace = result.trace if result else {}
-        row: dict[str, Any] = {"unit_id": unit.id, "code": unit.code, "title_fr": unit.title_fr,
-                               "title_en": unit.title_en, "competent": bool(result and result.competent),
-                               "carried": unit.id not in deciding, "trace": trace,
-                               "moderation": [m for m in history if not m["units"] or unit.id in m["units"]],
-                               "evidence_kinds": _kinds(trace, "evidence:"), "methods": _kinds(trace, "session:")}
-        if unit.id in deciding:
-            ballot = {a.user_id: cast[a.user_id][unit.id] for a in people}
-            result_of_vote = rules.tally(ballot, president=president)
-            row.update(validated=result_of_vote.validated and row["competent"], votes_for=result_of_vote.votes_for,
-                       votes_against=result_of_vote.votes_against, casting=result_of_vote.casting)
-        else:
-            row.update(validated=True, votes_for=0, votes_against=0, casting=False)
-        rows.append(row)
+        competent, carried = bool(result and result.competent), unit.id not in deciding
+        # A carried unit was validated by an earlier decision: no vote.
+        vote = (rules.Tally(True, 0, 0, False) if carried
+                else rules.tally({a.user_id: cast[a.user_id][unit.id] for a in people}, president=president))
+        rows.append(DecidedUnit(
+            unit_id=unit.id, code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en, competent=competent,
+            carried=carried, trace=trace,
+            moderation=[m for m in history if not m["units"] or unit.id in m["units"]],
+            evidence_kinds=_kinds(trace, "evidence:"), methods=_kinds(trace, "session:"),
+            validated=vote.validated and (competent or carried), votes_for=vote.votes_for,
+            votes_against=vote.votes_against, casting=vote.casting))
     return rows
 
 
@@ -191,18 +190,18 @@ def _kinds(trace: dict[str, Any], prefix: str) -> list[str]:
                    if source["ref"].startswith(prefix)})
 
 
-def _member_rows(session: Session, people: list[Assignment], code: str, today: date) -> list[dict[str, Any]]:
+def _member_rows(session: Session, people: list[Assignment], code: str, today: date) -> list[SittingMember]:
     rows = []
     for a in people:
         user = session.get(User, a.user_id)
         assert user is not None
-        rows.append({"user_id": a.user_id, "name": user.name, "role": user.role.value, "president": a.president,
-                     "accredited": registry.is_accredited(session, a.user_id, code, on=today),
-                     "declared_at": a.declared_at.isoformat() if a.declared_at else None})
+        rows.append(SittingMember(user_id=a.user_id, name=user.name, role=user.role.value, president=a.president,
+                                  accredited=registry.is_accredited(session, a.user_id, code, on=today),
+                                  declared_at=a.declared_at.isoformat() if a.declared_at else None))
     return rows
 
 
-def _keep_validated(session: Session, dossier: Dossier, decision: JuryDecision, rows: list[dict[str, Any]],
+def _keep_validated(session: Session, dossier: Dossier, decision: JuryDecision, rows: list[DecidedUnit],
                     code: str) -> None:
     """One row per unit code the candidate holds; a unit validated again on a version where it is another
     competence (validation/frameworks/equivalence.py) takes the row over, so later versions carry the newer one."""
@@ -235,26 +234,44 @@ def gap_plan(session: Session, decision_id: int) -> GapPlan | None:
 
 
 @dataclass(frozen=True)
-class CertificateFacts:
-    """What a certificate needs from a jury decision, and nothing else (no evidence, no ID numbers)."""
+class CertifiedUnit:
+    """A unit of the framework version, as the certificate lists it: validated by this decision or not."""
 
-    decision_id: int
-    dossier_id: int
+    unit_id: int
+    code: str
+    title_fr: str
+    title_en: str | None
+    validated: bool
+    # Carried from an earlier decision: that decision and the day it validated the unit.
+    carried_from: tuple[int, date] | None = None
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """Everything issuing needs from a jury decision, read once (no evidence, no ID numbers): what the
+    certificate attests, and the rows issuing moves on (the decision, its dossier and candidate)."""
+
+    decision: JuryDecision
+    dossier: Dossier
+    candidate: Candidate
     holder_name: str
-    family_name: str
-    given_names: str
     birth_date: date
     framework_id: int
     framework_code: str
     framework_version: int
-    validated_unit_ids: tuple[int, ...]  # in the framework version's order
+    qualification_title_fr: str
+    qualification_title_en: str | None
+    isco08: str | None
+    units: tuple[CertifiedUnit, ...]  # every unit of the framework version, in its order
     outcome: str  # full | partial | none
     decision_date: date
     evidence_kinds: tuple[str, ...]
     assessment_methods: tuple[str, ...]
     superseded: bool
-    # Units carried from an earlier decision: (unit id, that decision's id, the day it validated them).
-    carried: tuple[tuple[int, int, date], ...] = ()
+
+    @property
+    def validated_unit_ids(self) -> tuple[int, ...]:
+        return tuple(unit.unit_id for unit in self.units if unit.validated)
 
 
 def decision_for_certificate(session: Session, decision_id: int) -> CertificateFacts:
@@ -265,19 +282,26 @@ def decision_for_certificate(session: Session, decision_id: int) -> CertificateF
     dossier = service.load_dossier(session, decision.dossier_id)
     candidate = dossiers.candidate_of(session, dossier)
     framework = service.framework(session, dossier)
-    order = {unit.id: unit.position for unit in dossiers.framework_units(session, framework.id)}
-    validated = sorted((row["unit_id"] for row in decision.units if row["validated"]), key=lambda u: order.get(u, 0))
-    kept = [row for row in decision.units if row["validated"]]
+    kept = {row["unit_id"]: row for row in decision.units if row["validated"]}
     return CertificateFacts(
-        decision_id=decision_id, dossier_id=dossier.id, holder_name=candidate.passport_name,
-        family_name=candidate.family_name, given_names=candidate.given_names, birth_date=candidate.birth_date,
-        framework_id=framework.id, framework_code=framework.code, framework_version=framework.version,
-        validated_unit_ids=tuple(validated), outcome=decision.outcome.value, decision_date=decision.decided_on,
-        evidence_kinds=tuple(sorted({k for row in kept for k in row["evidence_kinds"]})),
-        assessment_methods=tuple(sorted({m for row in kept for m in row["methods"]})),
-        superseded=decision.superseded_at is not None,
-        carried=tuple((row["unit_id"], row["trace"]["decision"], date.fromisoformat(row["trace"]["validated_on"]))
-                      for row in kept if row.get("carried") and row["trace"].get("rule") == "carried"))
+        decision=decision, dossier=dossier, candidate=candidate, holder_name=candidate.passport_name,
+        birth_date=candidate.birth_date, framework_id=framework.id, framework_code=framework.code,
+        framework_version=framework.version, qualification_title_fr=framework.title_fr,
+        qualification_title_en=framework.title_en, isco08=framework.isco08,
+        units=tuple(CertifiedUnit(unit.id, unit.code, unit.title_fr, unit.title_en, validated=unit.id in kept,
+                                  carried_from=_carried_from(kept.get(unit.id)))
+                    for unit in dossiers.framework_units(session, framework.id)),
+        outcome=decision.outcome.value, decision_date=decision.decided_on,
+        evidence_kinds=tuple(sorted({k for row in kept.values() for k in row["evidence_kinds"]})),
+        assessment_methods=tuple(sorted({m for row in kept.values() for m in row["methods"]})),
+        superseded=decision.superseded_at is not None)
+
+
+def _carried_from(row: DecidedUnit | None) -> tuple[int, date] | None:
+    """A validated unit carried from an earlier decision: that decision and the day it validated the unit."""
+    if row is None or not row.get("carried") or row["trace"].get("rule") != "carried":
+        return None
+    return row["trace"]["decision"], date.fromisoformat(row["trace"]["validated_on"])
 
 
 def withdraw_validated(session: Session, decision_id: int, *, by: User | None) -> list[str]:

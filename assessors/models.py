@@ -9,6 +9,8 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from acquis.db import Row, UTCDateTime, str_enum, utcnow
+from acquis.json_columns import TypedJSON
+from assessors.jury_records import DecidedUnit, SittingMember
 from assessors.rules import Outcome, Verdict
 from validation.dossiers.models import AccessPurpose
 
@@ -296,8 +298,10 @@ class JuryDecision(Row, table=True):
     reasons: str = Field(sa_type=Text)
     feedback: str = Field(default="", sa_type=Text)
     president_id: int = Field(foreign_key="app_user.id")
-    members: list[dict[str, Any]] = _json_list()
-    units: list[dict[str, Any]] = _json_list()
+    members: list[SittingMember] = Field(default_factory=list,
+                                         sa_column=Column(TypedJSON(list[SittingMember]), nullable=False))
+    units: list[DecidedUnit] = Field(default_factory=list,
+                                     sa_column=Column(TypedJSON(list[DecidedUnit]), nullable=False))
     superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

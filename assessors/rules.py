@@ -11,6 +11,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from typing_extensions import TypedDict
+
 from validation.dossiers import models as dossier_models
 
 RULE_ID = "acquis-unit-rule-1"
@@ -67,11 +69,51 @@ class Judgement:
     sources: tuple[Source, ...] = ()
 
 
+class CountedSource(TypedDict):
+    ref: str
+    kind: str
+    on: str | None  # ISO 8601 day
+
+
+class IgnoredSource(TypedDict):
+    ref: str
+    kind: str
+    why: str  # a Why value
+
+
+class CriterionLine(TypedDict):
+    """One criterion in a unit's trace: the evidence that counted, the evidence that did not and why, the outcome."""
+
+    code: str
+    critical: bool
+    verdict: str | None  # a Verdict value, None when not judged
+    counted: list[CountedSource]
+    ignored: list[IgnoredSource]
+    direct_current: list[str]  # refs of the direct evidence within the currency
+    outcome: str  # a Why value: "ok" when the criterion counts as met
+
+
+class RuleTrace(TypedDict):
+    """Why a unit is competent or not, kept with its result for appeals (its keys are those already stored)."""
+
+    rule: str  # RULE_ID
+    unit: str
+    as_of: str  # ISO 8601 day
+    currency_years: int
+    direct_kinds: list[str]
+    criteria: list[CriterionLine]
+    failing: list[str]
+    result: str  # "competent" | "not_yet_competent"
+    why: str  # the first failing criterion's Why, or no_criteria
+
+
 @dataclass(frozen=True)
-class UnitResult:
+class UnitRuling:
+    """What the rules find for one unit: competent or not, the criteria that stop it, and the trace that says why."""
+
     competent: bool
     failing: tuple[str, ...]  # codes of the criteria that stop the unit
-    trace: dict[str, Any] = field(compare=False)
+    trace: RuleTrace = field(compare=False)
 
 
 def years_before(day: date, years: int) -> date:
@@ -87,11 +129,11 @@ def is_current(source: Source, *, as_of: date, currency_years: int) -> bool:
     return source.on is not None and years_before(as_of, currency_years) <= source.on <= as_of
 
 
-def judge_criterion(judgement: Judgement, *, as_of: date, currency_years: int) -> dict[str, Any]:
+def judge_criterion(judgement: Judgement, *, as_of: date, currency_years: int) -> CriterionLine:
     """One line of the trace: which evidence counted, which did not and why, and the criterion's outcome."""
     counted = [s for s in judgement.sources if s.usable and s.kind != SELF_ASSESSMENT]
-    ignored = [{"ref": s.ref, "kind": s.kind, "why": (Why.SELF_ASSESSMENT if s.kind == SELF_ASSESSMENT
-                                                      else Why.UNUSABLE).value}
+    ignored = [IgnoredSource(ref=s.ref, kind=s.kind, why=(Why.SELF_ASSESSMENT if s.kind == SELF_ASSESSMENT
+                                                          else Why.UNUSABLE).value)
                for s in judgement.sources if s not in counted]
     direct = [s for s in counted if s.kind in DIRECT_KINDS]
     current = [s for s in direct if is_current(s, as_of=as_of, currency_years=currency_years)]
@@ -107,28 +149,28 @@ def judge_criterion(judgement: Judgement, *, as_of: date, currency_years: int) -
         why = Why.DIRECT_NOT_CURRENT
     else:
         why = Why.OK
-    return {
-        "code": judgement.code, "critical": judgement.critical,
-        "verdict": judgement.verdict.value if judgement.verdict else None,
-        "counted": [{"ref": s.ref, "kind": s.kind, "on": s.on.isoformat() if s.on else None} for s in counted],
-        "ignored": ignored, "direct_current": [s.ref for s in current], "outcome": why.value,
-    }
+    return CriterionLine(
+        code=judgement.code, critical=judgement.critical,
+        verdict=judgement.verdict.value if judgement.verdict else None,
+        counted=[CountedSource(ref=s.ref, kind=s.kind, on=s.on.isoformat() if s.on else None) for s in counted],
+        ignored=ignored, direct_current=[s.ref for s in current], outcome=why.value,
+    )
 
 
-def judge_unit(unit_code: str, judgements: Sequence[Judgement], *, as_of: date, currency_years: int) -> UnitResult:
+def judge_unit(unit_code: str, judgements: Sequence[Judgement], *, as_of: date, currency_years: int) -> UnitRuling:
     """Competent only if every criterion is met with counted evidence, and every critical criterion has
     direct evidence (observation or practical task) dated within the currency. No averaging."""
     lines = [judge_criterion(j, as_of=as_of, currency_years=currency_years) for j in judgements]
     failing = tuple(line["code"] for line in lines if line["outcome"] != Why.OK)
     competent = bool(lines) and not failing
     first = next((line["outcome"] for line in lines if line["outcome"] != Why.OK), Why.OK.value)
-    trace = {
-        "rule": RULE_ID, "unit": unit_code, "as_of": as_of.isoformat(), "currency_years": currency_years,
-        "direct_kinds": sorted(DIRECT_KINDS), "criteria": lines, "failing": list(failing),
-        "result": "competent" if competent else "not_yet_competent",
-        "why": first if lines else Why.NO_CRITERIA.value,
-    }
-    return UnitResult(competent, failing, trace)
+    trace = RuleTrace(
+        rule=RULE_ID, unit=unit_code, as_of=as_of.isoformat(), currency_years=currency_years,
+        direct_kinds=sorted(DIRECT_KINDS), criteria=lines, failing=list(failing),
+        result="competent" if competent else "not_yet_competent",
+        why=first if lines else Why.NO_CRITERIA.value,
+    )
+    return UnitRuling(competent, failing, trace)
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,7 @@ def compute(session: Session, dossier: Dossier, unit: FrameworkUnit, *, as_of: d
                                currency_years=currency_years(session, dossier, unit))
     row = results(session, dossier.id).get(unit.id) or UnitResult(
         dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)
-    row.competent, row.trace, row.computed_at, row.carried = outcome.competent, outcome.trace, utcnow(), False
+    row.competent, row.trace, row.computed_at, row.carried = outcome.competent, dict(outcome.trace), utcnow(), False
     session.add(row)
     session.flush()
     return row

@@ -20,7 +20,7 @@ from acquis.pdf import render_pdf
 from benchmarks import bulk_issuance, scale, serving
 from benchmarks.report import Figure, write
 from certificates import keys, keystore, pdf, service
-from certificates.verify import trusted_keys, verify_seal
+from certificates.offline_verification import trusted_keys, verify_seal
 from tests.support.certificates import issue_request
 
 

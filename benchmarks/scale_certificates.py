@@ -85,7 +85,7 @@ def gap_plans(plans: list[Plan], ctx: Context) -> Iterator[Row]:
     for one in plans:
         if one.reached(DossierStatus.DECIDED) and one.outcome != Outcome.FULL:
             missing: list[tuple[FrameworkUnit, dict[str, Any] | None, bool]] = [
-                (unit, ctx.trace(one, unit).trace, False) for unit in one.units if not one.competent(unit)]
+                (unit, dict(ctx.trace(one, unit).trace), False) for unit in one.units if not one.competent(unit)]
             yield {"id": ctx.id("gap_plan", one), "dossier_id": one.dossier_id,
                    "decision_id": ctx.id("jury_decision", one), "items": gaps.build(missing),
                    "created_at": one.at(DossierStatus.DECIDED)}

@@ -57,13 +57,13 @@ class Context:
     evidence_sha256: str
     evidence_size: int
     first: dict[str, int]
-    traces: dict[tuple[int, int], rules.UnitResult] = field(default_factory=dict)
+    traces: dict[tuple[int, int], rules.UnitRuling] = field(default_factory=dict)
 
     def id(self, table: str, one: Plan) -> int:
         """The id of a table's one row per dossier (tables with one row per dossier count from it)."""
         return self.first[table] + one.index
 
-    def trace(self, one: Plan, unit: FrameworkUnit) -> rules.UnitResult:
+    def trace(self, one: Plan, unit: FrameworkUnit) -> rules.UnitRuling:
         key = (one.index, unit.id or 0)
         if key not in self.traces:
             self.traces[key] = _judge_unit(self, one, unit)
@@ -310,7 +310,7 @@ def judgements(plans: list[Plan], ctx: Context, ids: Iterator[int]) -> Iterator[
                    "updated_at": saved, "updated_by_id": one.assessor_id}
 
 
-def _judge_unit(ctx: Context, one: Plan, unit: FrameworkUnit) -> rules.UnitResult:
+def _judge_unit(ctx: Context, one: Plan, unit: FrameworkUnit) -> rules.UnitRuling:
     """The unit's result and trace from assessors/rules.py, with the sources the judgements cite."""
     sources = (rules.Source(f"evidence:{ctx.id('evidence', one)}", EvidenceKind.PHOTO_OF_WORK.value, one.work[1]),
                rules.Source(f"session:{ctx.id('assessment_session', one)}", Method.OBSERVATION.value,

@@ -4,7 +4,7 @@
 from sqlmodel import Session
 
 from assessors import service as assessment
-from certificates import decisions
+from certificates import issuing
 from validation.dossiers import service as dossiers
 from validation.dossiers.held import HeldUnit
 from validation.dossiers.models import Dossier
@@ -20,5 +20,5 @@ def held_units(session: Session, candidate_id: int, framework_id: int, dossier: 
     kept = assessment.held(session, candidate_id, framework, dossier=dossier)
     return [HeldUnit(unit_id=unit.id, code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en,
                      validated_on=kept[unit.code].validated_on,
-                     certificate=decisions.certificate_of(session, kept[unit.code].decision_id, unit.code))
+                     certificate=issuing.certificate_of(session, kept[unit.code].decision_id, unit.code))
             for unit in dossiers.framework_units(session, framework_id) if unit.code in kept]

@@ -13,21 +13,23 @@ from acquis import untrusted
 from acquis.auth import service as auth_service
 from acquis.auth.models import Role, User
 from acquis.config import Settings, load_settings
+from acquis.db import utcnow
 from acquis.errors import AcquisError, Invalid
 from acquis.i18n import N_, gettext
 from certificates import (
-    decisions,
+    credential,
+    issuing,
     keys,
     keystore,
+    online_verification,
     public_documents,
     reissue,
     revocation,
     scanning,
     service,
-    verification,
 )
+from certificates.offline_verification import TrustListInvalid, VerificationResult, verify_seal_text
 from certificates.scanning import Presented
-from certificates.verify import TrustListInvalid
 
 
 class FileMissing(Invalid):
@@ -130,7 +132,7 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
         """Write a certificate's PDF to FILE."""
         settings = load_settings()
         with database(settings) as session:
-            data = service.pdf_bytes(service.get(session, number), settings=settings)
+            data = service.pdf_bytes(service.get(session, number), store=service.store_for(settings))
         output.write_bytes(data)
         typer.echo(f"wrote {output} ({len(data)} bytes)")
 
@@ -198,17 +200,17 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
         with database(settings) as session:
             issuer = _registrar(session, by, fail)
             if dossier is not None:
-                cert = decisions.issue_for_dossier(session, dossier, by=issuer, settings=settings)
+                cert = issuing.issue_for_dossier(session, dossier, by=issuer, settings=settings)
                 session.commit()
                 typer.echo(f"{cert.number}  dossier {dossier}")
                 return
-            waiting = decisions.pending(session, framework_code=framework)
+            waiting = issuing.pending(session, framework_code=framework)
             typer.echo(f"{len(waiting)} decided dossier(s) to certify")
             done = 0
             # One transaction per batch: an interruption keeps the batches already committed.
             for start in range(0, len(waiting), batch):
                 chunk = waiting[start:start + batch]
-                decisions.issue_for_decisions(session, [p.decision_id for p in chunk], by=issuer, settings=settings)
+                issuing.issue_for_decisions(session, [p.decision_id for p in chunk], by=issuer, settings=settings)
                 session.commit()
                 done += len(chunk)
                 typer.echo(f"issued {done}/{len(waiting)}")
@@ -221,7 +223,7 @@ def register(app: typer.Typer, *, database: Database, fail: Fail) -> None:
     ) -> None:
         """The standing certificates' signed credentials as JSON Lines (one credential a line)."""
         with database() as session:
-            lines = list(decisions.credentials_jsonl(session, framework_code=framework))
+            lines = list(issuing.credentials_jsonl(session, framework_code=framework))
         if output is None:
             typer.echo("".join(lines), nl=False)
             return
@@ -285,20 +287,23 @@ def _presented(given: str) -> Presented:
     return Presented("text", text=given)
 
 
-def _offline(item: Presented, trust_path: Path, revocations: Path | None) -> dict[str, Any]:
+def _offline(item: Presented, trust_path: Path, revocations: Path | None) -> VerificationResult:
     """No database at all: the trust list (and revocation list) files are the only sources."""
     trust = _json_file(trust_path)
     source = revocation.lookup_from_list(_json_file(revocations), trust) if revocations else None
-    return verification.verify_offline(item, trust, revocation=source)
+    now = utcnow()
+    if item.kind == "text":
+        return verify_seal_text(item.text, trust, now=now, revocation=source)
+    return credential.verify(item.document, trust, now=now, revocation=source)
 
 
-def _online(item: Presented, database: Database) -> dict[str, Any]:
+def _online(item: Presented, database: Database) -> VerificationResult:
     settings = load_settings()
     with database(settings) as session:
-        outcome = verification.verify_presented(session, item, settings=settings)
+        outcome = online_verification.verify_presented(session, item, settings=settings)
         engine = session.get_bind()
         session.rollback()  # release SQLite's write lock before the log's own transaction
-        verification.log(engine, channel="cli", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
+        online_verification.log(engine, channel="cli", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
     return outcome
 
 
@@ -313,7 +318,7 @@ def _json_file(path: Path) -> Any:
         raise JsonFileUnreadable(f"{error.message} {path}") from None
 
 
-def _report(outcome: dict[str, Any], *, as_json: bool) -> None:
+def _report(outcome: VerificationResult, *, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(outcome, indent=2, ensure_ascii=False))
         return

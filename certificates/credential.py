@@ -9,8 +9,17 @@ from urllib.parse import quote
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certificates import keys, proof
-from certificates.models import Certificate, Decision
-from certificates.verify import Revocation, result, revocation_status, trusted_keys, utc_day
+from certificates.models import Certificate, CertificateUnit, Decision
+from certificates.offline_verification import (
+    CertificateView,
+    Revocation,
+    UnitOrigin,
+    VerificationResult,
+    result,
+    revocation_status,
+    trusted_keys,
+    utc_day,
+)
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
@@ -104,7 +113,7 @@ def build(
     return credential
 
 
-def _result(description: str, unit: dict[str, Any], base: str) -> dict[str, Any]:
+def _result(description: str, unit: CertificateUnit, base: str) -> dict[str, Any]:
     """A validated unit's result; one carried from an earlier decision is aligned with the certificate that
     attests it (OB 3.0 Result.alignment, target type ceterms:Credential)."""
     found: dict[str, Any] = {"type": ["Result"], "resultDescription": description, "status": "Completed"}
@@ -116,7 +125,7 @@ def _result(description: str, unit: dict[str, Any], base: str) -> dict[str, Any]
     return found
 
 
-def _origin(unit: dict[str, Any]) -> str:
+def _origin(unit: CertificateUnit) -> str:
     """Where a carried unit comes from, French then English, with the ISO date (certificate_view reads it back)."""
     day, number = unit["carried_on"], unit.get("carried_certificate")
     if number:
@@ -183,7 +192,7 @@ def verify(
     now: datetime,
     revocation: Revocation | None = None,
     issuer_id: str | None = None,
-) -> dict[str, Any]:
+) -> VerificationResult:
     """CONTRACT.md's verification result for a credential JSON, like verify_seal_text for a seal.
 
     Only an unusable trust list raises (TrustListInvalid)."""
@@ -240,7 +249,7 @@ def _moment(value: Any) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-def certificate_view(doc: dict[str, Any]) -> dict[str, Any]:
+def certificate_view(doc: dict[str, Any]) -> CertificateView:
     """What a signed credential says, in the shape of the seal's certificate view (and more)."""
     subject = doc.get("credentialSubject") or {}
     achievement = subject.get("achievement") or {}
@@ -256,24 +265,24 @@ def certificate_view(doc: dict[str, Any]) -> dict[str, Any]:
     issued = _moment(doc.get("validFrom"))
     until = _moment(doc.get("validUntil"))
     version = str(achievement.get("version", ""))
-    return {
-        "number": str(doc.get("id", "")).rpartition("/")[2],
-        "holder_name": identities.get("name"),
-        "birth_date": identities.get("ext:dateOfBirth"),
-        "framework_code": achievement.get("humanCode"),
-        "framework_version": int(version) if version.isdigit() else None,
-        "qualification_title": achievement.get("name"),
-        "units": [unit["index"] for unit in units],
-        "unit_titles": [unit["title"] for unit in units],
-        "unit_origins": [unit["origin"] for unit in units],
-        "decision": "full" if achievement.get("achievementType") == "Certificate" else "partial",
-        "issued_on": issued.date().isoformat() if issued else None,
-        "issued_at": keys.iso_utc(issued) if issued else None,
-        "expires_on": until.date().isoformat() if until else None,
-    }
+    return CertificateView(
+        number=str(doc.get("id", "")).rpartition("/")[2],
+        holder_name=identities.get("name"),
+        birth_date=identities.get("ext:dateOfBirth"),
+        framework_code=achievement.get("humanCode"),
+        framework_version=int(version) if version.isdigit() else None,
+        qualification_title=achievement.get("name"),
+        units=[unit["index"] for unit in units],
+        unit_titles=[unit["title"] for unit in units],
+        unit_origins=[unit["origin"] for unit in units],
+        decision="full" if achievement.get("achievementType") == "Certificate" else "partial",
+        issued_on=issued.date().isoformat() if issued else None,
+        issued_at=keys.iso_utc(issued) if issued else None,
+        expires_on=until.date().isoformat() if until else None,
+    )
 
 
-def _origins(subject: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _origins(subject: dict[str, Any]) -> dict[str, UnitOrigin]:
     """Per unit result, the earlier certificate it is carried from (see _result): its date and number."""
     found = {}
     for item in subject.get("result") or []:
@@ -282,8 +291,8 @@ def _origins(subject: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if target is None or target.get("targetType") != "ceterms:Credential":
             continue
         day = _ISO_DAY.search(str(target.get("targetDescription", "")))
-        found[str(item.get("resultDescription"))] = {"validated_on": day.group(0) if day else None,
-                                                     "certificate": target.get("targetCode") or None}
+        found[str(item.get("resultDescription"))] = UnitOrigin(validated_on=day.group(0) if day else None,
+                                                               certificate=target.get("targetCode") or None)
     return found
 
 

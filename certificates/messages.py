@@ -4,7 +4,6 @@ per certificate)."""
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -12,6 +11,7 @@ from acquis.config import Settings
 from acquis.i18n import N_
 from acquis.sms import messages
 from certificates.models import Certificate
+from certificates.offline_verification import VerificationResult
 from validation.dossiers.models import Candidate, Language
 
 READY = N_("Acquis : votre certificat est disponible dans votre espace Acquis et auprès de votre conseiller. "
@@ -53,7 +53,7 @@ def reissued(session: Session, candidate: Candidate, old: Certificate, new: Cert
                   event_key=f"certificate-reissued:{old.number}")
 
 
-def watcher(session: Session, outcome: dict[str, Any]) -> Watcher | None:
+def watcher(session: Session, outcome: VerificationResult) -> Watcher | None:
     """For a valid verdict, the holder to tell, if they asked: one query on two unique indexes (the number,
     the holder's account), and none for any other verdict. The QR page is the public hot path."""
     if outcome["verdict"] != "valid":

@@ -2,14 +2,16 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import NotRequired
 
 from pydantic import field_validator, model_validator
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypedDict
 
 from acquis.db import Row, UTCDateTime, str_enum, utcnow
 from acquis.i18n import N_
+from acquis.json_columns import TypedJSON
 
 # --- enums -------------------------------------------------------------------------------------
 
@@ -34,6 +36,22 @@ STATUS_LABELS = {"issued": N_("Valide"), "revoked": N_("Révoqué"), "expired": 
 class Decision(StrEnum):
     FULL = "full"
     PARTIAL = "partial"
+
+
+# --- what a certificate keeps as JSON ------------------------------------------------------------
+
+
+class CertificateUnit(TypedDict):
+    """A unit of the framework version as the certificate lists it (Certificate.units, in the version's order;
+    the seal names the validated ones by their index here)."""
+
+    code: str
+    title_fr: str
+    title_en: str | None
+    validated: bool
+    # Validated by an earlier decision and carried into this one: that day (ISO 8601) and the certificate.
+    carried_on: NotRequired[str]
+    carried_certificate: NotRequired[str | None]
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -101,14 +119,16 @@ class Certificate(Row, table=True):
     qualification_title_fr: str = Field(sa_type=Text)
     qualification_title_en: str | None = Field(default=None, sa_type=Text)
     isco08: str | None = Field(default=None, max_length=4)
-    units: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    units: list[CertificateUnit] = Field(default_factory=list,
+                                         sa_column=Column(TypedJSON(list[CertificateUnit]), nullable=False))
     decision: Decision = Field(sa_type=str_enum(Decision))
     decision_date: date
     issued_on: date
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_on: date | None = None
-    evidence_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    assessment_methods: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    evidence_kinds: list[str] = Field(default_factory=list, sa_column=Column(TypedJSON(list[str]), nullable=False))
+    assessment_methods: list[str] = Field(default_factory=list,
+                                          sa_column=Column(TypedJSON(list[str]), nullable=False))
     kid: str = Field(max_length=16)
     seal: bytes = Field(sa_type=LargeBinary)
     qr_text: str = Field(sa_type=Text)
@@ -131,7 +151,7 @@ class Certificate(Row, table=True):
     def validated_indices(self) -> tuple[int, ...]:
         return tuple(i for i, unit in enumerate(self.units) if unit.get("validated"))
 
-    def validated_units(self) -> list[dict[str, Any]]:
+    def validated_units(self) -> list[CertificateUnit]:
         return [unit for unit in self.units if unit.get("validated")]
 
 
@@ -160,11 +180,12 @@ class UnitSnapshot(SQLModel):
     carried_on: date | None = None
     carried_certificate: str | None = Field(default=None, max_length=60)
 
-    def stored(self) -> dict[str, Any]:
+    def stored(self) -> CertificateUnit:
         """As Certificate.units keeps it (JSON); a unit validated by this decision keeps the older shape."""
-        data = self.model_dump(mode="json")
-        if self.carried_on is None:
-            del data["carried_on"], data["carried_certificate"]
+        data = CertificateUnit(code=self.code, title_fr=self.title_fr, title_en=self.title_en,
+                               validated=self.validated)
+        if self.carried_on is not None:
+            data["carried_on"], data["carried_certificate"] = self.carried_on.isoformat(), self.carried_certificate
         return data
 
 

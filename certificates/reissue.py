@@ -8,9 +8,10 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict
 from acquis.i18n import N_
+from acquis.storage import Store
 from certificates import keystore, messages, service
 from certificates.models import Certificate, CertificateStatus, IssueRequest, KeyStatus
-from certificates.verify import utc_day
+from certificates.offline_verification import utc_day
 from validation.dossiers.models import Candidate
 
 REASON = "issuer key compromised: re-issued with a sound key"
@@ -58,7 +59,8 @@ def can_reissue(session: Session) -> bool:
     return bool(keystore.active_keys(session))
 
 
-def reissue(session: Session, *, kid: str | None, by: User | None, settings: Settings) -> list[Certificate]:
+def reissue(session: Session, *, kid: str | None, by: User | None, settings: Settings,
+            store: Store | None = None) -> list[Certificate]:
     """Each waiting certificate re-sealed with the active key under a new number, with a new PDF and credential;
     the old one is superseded. Returns the new certificates; a second run finds nothing and does nothing."""
     if kid is not None:
@@ -68,7 +70,8 @@ def reissue(session: Session, *, kid: str | None, by: User | None, settings: Set
         raise NoKeyToReissue()
     replacements = []
     for cert in old:
-        replacement = service.correct(session, cert.number, _request(cert), reason=REASON, by=by, settings=settings)
+        replacement = service.correct(session, cert.number, _request(cert), reason=REASON, by=by, settings=settings,
+                                      store=store)
         _tell_holder(session, cert, replacement)
         replacements.append(replacement)
     return replacements

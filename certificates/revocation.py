@@ -16,7 +16,7 @@ from acquis.errors import Invalid, NotFound
 from acquis.i18n import N_
 from certificates import keys, keystore, proof, status_list
 from certificates.models import Certificate, CertificateStatus, IssuerKey, StatusList
-from certificates.verify import Revocation, trusted_keys
+from certificates.offline_verification import Revocation, trusted_keys
 
 STATUS_PATH = "/status/"
 REVOCATIONS_PATH = "/.well-known/acquis/revocations.json"

@@ -51,16 +51,18 @@ class ReasonRequired(Invalid):
 
 
 def store_for(settings: Settings) -> Store:
-    """The content-addressed file store of the app (the same folder as app.state.store)."""
+    """The file store's folder when there is no app to lend its own (the command line, the demo, tests); a
+    request passes the app's store (acquis.deps.StoreDep), which also knows which files rows name."""
     return Store(settings.data_dir / "files")
 
 
 # --- issuing -----------------------------------------------------------------------------------
 
 
-def issue(session: Session, request: IssueRequest, *, by: User | None, settings: Settings) -> Certificate:
+def issue(session: Session, request: IssueRequest, *, by: User | None, settings: Settings,
+          store: Store | None = None) -> Certificate:
     """The certificate of one decision: issued once, the same one returned for the same decision_ref."""
-    return issue_many(session, [request], by=by, settings=settings)[0]
+    return issue_many(session, [request], by=by, settings=settings, store=store)[0]
 
 
 def issue_many(
@@ -71,12 +73,14 @@ def issue_many(
     settings: Settings,
     progress: Progress | None = None,
     workers: int | None = None,
+    store: Store | None = None,
 ) -> list[Certificate]:
     """Certificates for many decisions, in order; all or nothing. Their PDFs are rendered by `workers`
     processes side by side (default: settings.pdf_processes, one per core available).
 
     Rows, seals and credentials are written in the caller's transaction; the PDF files are stored
-    before it commits and removed again if it does not, so nothing is left half-issued."""
+    before it commits and removed again if it does not, so nothing is left half-issued. `store`: the app's
+    (store_for(settings) without one)."""
     signer = None  # loaded only when something is new: returning issued certificates needs no private key
     certificates, fresh = [], []
     workers = workers or settings.pdf_processes
@@ -93,7 +97,7 @@ def issue_many(
                 rendering.submit(pdf_content(existing, settings=settings))
                 fresh.append(existing)
             certificates.append(existing)
-        _store_pdfs(session, fresh, rendering.pdfs(progress), settings=settings)
+        _store_pdfs(session, fresh, rendering.pdfs(progress), store=store or store_for(settings))
         metrics.count_on_commit(session, metrics.CERTIFICATES_ISSUED, len(fresh))
         if signer is not None:  # a new status list may have been opened: publish it, signed, with the rest
             public_documents.refresh_public_documents(session, settings, signer=signer)
@@ -103,7 +107,7 @@ def issue_many(
 
 
 def correct(session: Session, number: str, request: IssueRequest, *, reason: str, by: User | None,
-            settings: Settings) -> Certificate:
+            settings: Settings, store: Store | None = None) -> Certificate:
     """A corrected certificate under a new number; the old one is superseded from now on."""
     if not reason.strip():
         raise ReasonRequired()
@@ -121,7 +125,7 @@ def correct(session: Session, number: str, request: IssueRequest, *, reason: str
     revocation.touch(session, old.status_list_id)
     audit.record(session, actor=by, action="certificate.superseded", entity_type="certificate", entity_id=old.number,
                  detail={"by_number": new.number, "reason": reason.strip()})
-    _store_pdfs(session, [new], [pdf.render(pdf_content(new, settings=settings))], settings=settings)
+    _store_pdfs(session, [new], [pdf.render(pdf_content(new, settings=settings))], store=store or store_for(settings))
     metrics.count_on_commit(session, metrics.CERTIFICATES_ISSUED)
     public_documents.refresh_public_documents(session, settings, signer=signer)
     return new
@@ -171,10 +175,8 @@ def _seal_and_sign(
     return cert
 
 
-def _store_pdfs(session: Session, certificates: list[Certificate], pdfs: Iterable[bytes], *,
-                settings: Settings) -> None:
+def _store_pdfs(session: Session, certificates: list[Certificate], pdfs: Iterable[bytes], *, store: Store) -> None:
     """Store the PDFs of freshly sealed certificates, each as it comes, tied to the open transaction."""
-    store = store_for(settings)
     for cert, data in zip(certificates, pdfs, strict=True):
         # Tied to the transaction: removed if it does not commit, even when the process dies first.
         stored = store.put_bytes(data, session=session)
@@ -279,8 +281,8 @@ def all_certificates(session: Session) -> list[Certificate]:
     return list(session.exec(select(Certificate).order_by(col(Certificate.issued_at).desc(), col(Certificate.id))))
 
 
-def pdf_bytes(cert: Certificate, *, settings: Settings) -> bytes:
-    return store_for(settings).read(cert.pdf_sha256)
+def pdf_bytes(cert: Certificate, *, store: Store) -> bytes:
+    return store.read(cert.pdf_sha256)
 
 
 def verify_url(cert: Certificate, *, settings: Settings) -> str:

@@ -1,12 +1,11 @@
 """A certificate number sent by SMS: its verdict, through the one verification service (channel "sms").
 
-What it shows follows the web lookup by number (verification.verify_number): a valid certificate's holder and
+What it shows follows the web lookup by number (online_verification.verify_number): a valid certificate's holder and
 qualification; for a withdrawn one, the verdict and its date only, never who held it. Registered by
 acquis/main.py as the `certificate_number` and `certificate` services of acquis/sms/incoming.py, which
 rate-limits per phone."""
 
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session
 
@@ -14,7 +13,8 @@ from acquis import dates
 from acquis.config import Settings
 from acquis.i18n import N_, gettext_in
 from acquis.sms import messages
-from certificates import numbers, verification
+from certificates import numbers, online_verification
+from certificates.offline_verification import Bilingual, CertificateView, VerificationResult
 
 # Two UCS-2 messages (any ç or ï in a name) hold 134 characters: the words are few.
 VALID = N_("Certificat %(number)s VALIDE : %(holder)s, %(qualification)s, délivré le %(day)s.")
@@ -40,9 +40,9 @@ def number_in(text: str) -> str | None:
 def verdict(session: Session, settings: Settings, number: str, language: str) -> str:
     """The verdict in `language`, logged like every verification (channel "sms", no client, no number)."""
     number = with_issuer_prefix(number, settings)
-    outcome = verification.verify_number(session, number, settings=settings)
+    outcome = online_verification.verify_number(session, number, settings=settings)
     session.rollback()  # the log writes in a transaction of its own
-    verification.log(session.get_bind(), channel="sms", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
+    online_verification.log(session.get_bind(), channel="sms", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
     return answer(outcome, number, language)
 
 
@@ -55,26 +55,32 @@ def with_issuer_prefix(number: str, settings: Settings) -> str:
     return number
 
 
-def answer(outcome: dict[str, Any], number: str, language: str) -> str:
+def answer(outcome: VerificationResult, number: str, language: str) -> str:
     kind, shown = outcome["verdict"], outcome.get("certificate")
     if kind == "valid" and shown is not None:
         return _valid(shown, number, language)
     if kind in WITHDRAWN:
-        withdrawn = outcome.get("withdrawn") or {}
-        text = gettext_in(language, WITHDRAWN[kind]) % {"number": number, "day": _day(withdrawn.get("on"), language)}
-        reason = withdrawn.get("reason")
+        withdrawn = outcome.get("withdrawn")
+        on, reason = (withdrawn["on"], withdrawn["reason"]) if withdrawn else (None, None)
+        text = gettext_in(language, WITHDRAWN[kind]) % {"number": number, "day": _day(on, language)}
         return f"{text} {gettext_in(language, REASON) % {'reason': reason}}" if reason else text
     if kind == "not-found":
         return gettext_in(language, NOT_FOUND) % {"number": number}
     return gettext_in(language, NOT_VALID) % {"number": number}
 
 
-def _valid(shown: dict[str, Any], number: str, language: str) -> str:
+def _valid(shown: CertificateView, number: str, language: str) -> str:
     """The valid verdict in two messages at most: a long qualification title is cut, never the rest."""
-    title = shown.get("qualification_title") or {}
     values = {"number": number, "holder": shown["holder_name"], "day": _day(shown["issued_on"], language),
-              "qualification": title.get(language) or title.get("fr") or shown["framework_code"]}
+              "qualification": _title_in(shown.get("qualification_title"), language) or shown["framework_code"]}
     return messages.render(language, VALID, values, shorten=("qualification",))
+
+
+def _title_in(title: str | Bilingual | None, language: str) -> str | None:
+    """The registry's title in the reader's language, else in French."""
+    if not isinstance(title, dict):
+        return None
+    return (title["en"] if language == "en" else None) or title["fr"]
 
 
 def _day(iso: str | None, language: str) -> str:

@@ -20,7 +20,7 @@ from assessors import appeals, desk, jury, moderation, scoring, service
 from assessors.inputs import JudgementInput, PlanInput, SessionInput
 from assessors.models import AppealOutcome, AppealWaiver, Method, ModerationOutcome
 from assessors.rules import Verdict
-from certificates import decisions
+from certificates import issuing
 from certificates.models import Certificate, CertificateStatus
 from tests.support.assessors import Cast, accredit, assigned, cast, decided, today
 from tests.support.authorization import Demo, caller, demo_database
@@ -120,7 +120,7 @@ def test_a_partial_certificate_keeps_the_appeal_and_the_upheld_appeals_certifica
     second = reassessed(session, settings, replace(c, assessor=third))
     assert jury.latest(session, c.dossier.id).id == second
 
-    final = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
+    final = issuing.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
     session.expire_all()
     old = session.get(Certificate, partial.id)
@@ -169,7 +169,7 @@ def test_bulk_issuance_keeps_the_window_and_a_written_waiver_makes_the_certifica
 def test_once_the_window_closes_the_partial_certificate_becomes_final(
         session: Session, settings: Settings, users: UserFactory) -> None:
     c, _ = partly_validated(session, settings, users)
-    decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
+    issuing.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
     last = today() + timedelta(days=settings.appeal_window_days)
     assert appeals.finalise_partial(session, settings=settings, today=last) == []
@@ -184,7 +184,7 @@ def test_once_the_window_closes_the_partial_certificate_becomes_final(
 def test_a_rejected_appeal_leaves_the_partial_certificate_standing_and_final(
         session: Session, settings: Settings, users: UserFactory) -> None:
     c, decision_id = partly_validated(session, settings, users)
-    cert = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
+    cert = issuing.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     appeal = appeals.lodge(session, c.dossier.id, grounds="Revoir.", by=c.counsellor, settings=settings,
                            today=today())
     session.commit()
@@ -207,7 +207,7 @@ def test_on_the_demo_the_candidate_holding_a_partial_certificate_appeals(demo: D
         app = app_of(who.browser)
         with Session(app.state.engine) as session:
             dossier = session.exec(select(Dossier).where(Dossier.status == DossierStatus.PARTIALLY_CERTIFIED)).one()
-            held = decisions.of_dossier(session, dossier.id)
+            held = issuing.of_dossier(session, dossier.id)
         assert any(cert.status == CertificateStatus.ISSUED and cert.decision.value == "partial" for cert in held)
         page = who.browse("GET", f"/portal/dossiers/{dossier.id}/assessment").text
         assert 'id="appeal-form"' in page and 'id="partial-certificate-appeal"' in page

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from acquis.config import Settings
 from acquis.db import utcnow
-from certificates import credential, keystore, pdf, scanning, service, verification
+from certificates import credential, keystore, online_verification, pdf, scanning, service
 from tests.support.certificates import issue_request, with_key
 
 
@@ -31,8 +31,8 @@ def test_a_batch_rendered_by_two_processes_prints_certificates_that_verify(sessi
     assert len(workers) == 2 and os.getpid() not in workers
     trust = keystore.trust_list(session, settings=settings)
     for cert, name in zip(issued, names, strict=True):
-        printed = service.pdf_bytes(cert, settings=settings)
-        seen = verification.verify_presented(session, scanning.read_bytes(printed), settings=settings)
+        printed = service.pdf_bytes(cert, store=service.store_for(settings))
+        seen = online_verification.verify_presented(session, scanning.read_bytes(printed), settings=settings)
         assert seen["verdict"] == "valid" and seen["certificate"]["holder_name"] == name
         assert seen["certificate"]["number"] == cert.number
         attached = pypdfium2.PdfDocument(printed).get_attachment(0).get_data()

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from acquis.auth.models import Role
 from acquis.config import Settings
 from assessors import appeals
-from certificates import decisions
+from certificates import issuing
 from certificates import service as certificates
 from certificates.models import Certificate
 from tests.support.assessors import Cast, cast, decided, freeze, today
@@ -43,7 +43,7 @@ def first_certificate(session: Session, settings: Settings, c: Cast) -> Certific
     certificate made final by the candidate's written waiver."""
     with_key(session, settings)
     decision = decided(session, settings, c, photo_only="MAC-U1-E1-C1")
-    cert = decisions.issue_for_decision(session, decision, by=c.registrar, settings=settings)
+    cert = issuing.issue_for_decision(session, decision, by=c.registrar, settings=settings)
     appeals.waive(session, c.dossier.id, statement="Je renonce au recours.", by=c.registrar,
                   today=today())
     session.commit()
@@ -156,10 +156,10 @@ def test_units_already_validated_are_shown_at_intake_not_asked_again_and_listed_
 
     # The new certificate: the whole qualification, the units validated now and those carried, each with its
     # origin, on the PDF, in the signed credential and on the verify page.
-    cert = decisions.issue_for_decision(session, decision, by=c.registrar, settings=settings)
+    cert = issuing.issue_for_decision(session, decision, by=c.registrar, settings=settings)
     session.commit()
     assert cert.decision.value == "full" and len(cert.validated_units()) == 5
-    printed = pdf_text(certificates.pdf_bytes(cert, settings=settings))
+    printed = pdf_text(certificates.pdf_bytes(cert, store=certificates.store_for(settings)))
     french = printed[:printed.index("Awarded to")]  # the French side; the English one follows
     assert french.count(origin(validated_on, old.number, form="long", word="validée")) == 3
     assert french.count("validée par la présente décision") == 2

@@ -11,9 +11,9 @@ from acquis.auth.models import Role
 from acquis.config import Settings
 from acquis.db import utcnow
 from assessors import scoring
-from certificates import decisions, keystore, service
+from certificates import issuing, keystore, service
 from certificates.models import Certificate
-from certificates.verify import verify_seal_text
+from certificates.offline_verification import verify_seal_text
 from tests.support.assessors import cast, decided
 from tests.support.certificates import acquis, with_key
 from tests.support.web import UserFactory, log_in, post_form
@@ -47,7 +47,7 @@ def test_registrar_certifies_a_partial_decision_and_only_its_holder_downloads_it
     # Issuing again (button pressed twice, or the service called again) gives the same certificate.
     again = post_form(client, f"/dossiers/{c.dossier.id}/certificate", {}, page=f"/dossiers/{c.dossier.id}")
     assert again.status_code == 303
-    assert decisions.issue_for_decision(session, decision_id, by=c.registrar, settings=settings).number == cert.number
+    assert issuing.issue_for_decision(session, decision_id, by=c.registrar, settings=settings).number == cert.number
     assert len(session.exec(select(Certificate)).all()) == 1
     panel = client.get(f"/dossiers/{c.dossier.id}/certificate")
     assert cert.number in panel.text and 'id="issue-certificate"' not in panel.text

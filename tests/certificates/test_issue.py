@@ -17,7 +17,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from certificates import keystore, numbers, service
 from certificates.models import Certificate, IssuerKey
-from certificates.verify import verify_seal_text
+from certificates.offline_verification import verify_seal_text
 from tests.support.certificates import issue_request, issued, with_key
 from tests.support.web import UserFactory, log_in, post_form
 
@@ -33,7 +33,7 @@ def test_issued_certificate_keeps_what_it_attests_with_its_seal_and_pdf(session:
     assert cert.holder_name == "Aminata Kouyaté Traoré Sy" and cert.isco08 == "7112"
     assert cert.validated_indices() == (0, 1, 2, 4)
     assert cert.qr_text.startswith(settings.public_url.upper() + "/V/")
-    assert service.pdf_bytes(cert, settings=settings).startswith(b"%PDF-")
+    assert service.pdf_bytes(cert, store=service.store_for(settings)).startswith(b"%PDF-")
     result = verify_seal_text(cert.qr_text, keystore.trust_list(session, settings=settings), now=utcnow())
     assert result["verdict"] == "valid" and result["certificate"]["units"] == [0, 1, 2, 4]
     actions = session.exec(select(AuditEvent.action)).all()
@@ -94,7 +94,7 @@ def test_bulk_issuance_renders_in_parallel_and_reports_progress(session: Session
     assert [c.holder_name for c in certificates] == [f"Candidat {i} Ŋɔ" for i in range(5)]
     assert seen[-1] == (5, 5) and len(seen) == 5
     assert len({c.pdf_sha256 for c in certificates}) == 5
-    assert all(service.pdf_bytes(c, settings=settings).startswith(b"%PDF-") for c in certificates)
+    assert all(service.pdf_bytes(c, store=service.store_for(settings)).startswith(b"%PDF-") for c in certificates)
 
 
 def test_issue_request_refuses_what_a_certificate_cannot_say() -> None:

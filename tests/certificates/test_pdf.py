@@ -13,7 +13,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from certificates import keystore, service
 from certificates.models import Certificate
-from certificates.verify import verify_seal_text
+from certificates.offline_verification import verify_seal_text
 from tests.support.certificates import issued
 
 A4_POINTS = (595.28, 841.89)
@@ -24,7 +24,7 @@ MM = 72 / 25.4
 def printed(session: Session, settings: Settings) -> tuple[Certificate, bytes]:
     cert = issued(session, settings, holder_name="Ɲɛlɛ Ŋɔni Kouyaté", decision="full",
                   expires_on=date(2031, 6, 30))
-    return cert, service.pdf_bytes(cert, settings=settings)
+    return cert, service.pdf_bytes(cert, store=service.store_for(settings))
 
 
 def test_qr_scanned_from_the_printed_page_is_the_seal_and_verifies_valid(printed: tuple[Certificate, bytes],

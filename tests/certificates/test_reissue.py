@@ -14,7 +14,7 @@ from acquis.config import Settings
 from acquis.i18n import LANGUAGES
 from acquis.sms import text as sms_text
 from acquis.sms.models import SmsMessage
-from certificates import credential, decisions, keystore, reissue, service
+from certificates import credential, issuing, keystore, reissue, service
 from certificates import messages as certificate_messages
 from certificates.models import Certificate, CertificateStatus
 from tests.support.assessors import cast, decided
@@ -158,7 +158,7 @@ def test_the_counsellor_sees_on_the_dossier_which_certificate_to_hand_over(
     c = cast(session, settings, users, account=users(Role.CANDIDATE, login="candidate"))
     decided(session, settings, c)
     with_key(session, settings)
-    old = decisions.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
+    old = issuing.issue_for_dossier(session, c.dossier.id, by=c.registrar, settings=settings)
     session.commit()
     log_in(client, "counsellor")
     panel = f"/dossiers/{c.dossier.id}/certificate"

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certificates import keys, numbers, seal
-from certificates.verify import verify_seal_text
+from certificates.offline_verification import verify_seal_text
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "certificate-format.md"
 KEY = keys.generate_private_key()

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certificates import keys, seal
-from certificates.verify import TrustListInvalid, verify_seal_text
+from certificates.offline_verification import TrustListInvalid, verify_seal_text
 
 URL = "https://acquis.anpe.ml"
 NOW = datetime(2025, 6, 20, 9, 30, tzinfo=UTC)

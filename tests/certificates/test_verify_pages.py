@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from acquis import qr
 from acquis.config import Settings
-from certificates import service, verification
+from certificates import online_verification, service
 from certificates.models import VerificationLog
 from tests.support.certificates import issued, tampered
 
@@ -120,7 +120,7 @@ def test_verify_page_by_number(client: TestClient, session: Session, settings: S
 
 
 def test_lookups_by_number_are_rate_limited_per_client(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verification, "NUMBER_LOOKUPS", 3)
+    monkeypatch.setattr(online_verification, "NUMBER_LOOKUPS", 3)
     statuses = [client.get("/verify", params={"number": f"ML-ANPE-2025-0000-0000-000{i}"}).status_code
                 for i in range(5)]
     assert statuses == [200, 200, 200, 429, 429]

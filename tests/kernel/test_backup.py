@@ -14,7 +14,7 @@ from acquis.backup import snapshots
 from acquis.config import Settings
 from acquis.db import make_engine
 from acquis.storage import Store
-from certificates import keystore, verification
+from certificates import keystore, online_verification
 from certificates.models import Certificate
 from tests.support.backup import (
     acquis,
@@ -60,7 +60,7 @@ def test_a_backup_restores_into_an_empty_place_with_its_rows_files_and_keys(
         assert hashlib.sha256((into / "files" / "objects" / digest[:2] / digest[2:]).read_bytes()).hexdigest() == digest
     engine = make_engine(copy)
     with Session(engine) as again:
-        assert verification.verify_text(again, cert.qr_text, settings=copy)["verdict"] == "valid"
+        assert online_verification.verify_text(again, cert.qr_text, settings=copy)["verdict"] == "valid"
         # The encrypted key and the passphrase still sign: the restored copy can issue.
         more = issued(again, copy, decision_ref="after-restore")
         assert more.kid == cert.kid and keystore.signing_key(again, settings=copy)

@@ -15,7 +15,7 @@ from acquis.auth.models import Role
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.hosts import host_name
-from certificates import verification
+from certificates import online_verification
 from certificates.models import VerificationLog
 from tests.support.dossiers import bearer, jpeg, make_candidate, make_dossier, publish_framework
 from tests.support.resilience import Server
@@ -100,8 +100,8 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(app: FastAPI, settings: 
 
 def exhaust(session: Session, settings: Settings, address: str) -> None:
     """The number lookups of one client address, used up for the next quarter of an hour."""
-    client = verification.client_hash(settings, address)
-    for _ in range(verification.NUMBER_LOOKUPS):
+    client = online_verification.client_hash(settings, address)
+    for _ in range(online_verification.NUMBER_LOOKUPS):
         session.add(VerificationLog(at=utcnow(), channel="number", verdict="not-found", client_hash=client))
     session.commit()
 

@@ -22,7 +22,7 @@ from acquis.config import Settings, complete
 from acquis.db import make_engine
 from acquis.main import STORE_REFERENCES
 from acquis.storage import Store
-from certificates import decisions, service, verification
+from certificates import issuing, online_verification, service
 from certificates.models import Certificate, CertificateStatus
 from tests.support.backup import (
     acquis,
@@ -121,7 +121,7 @@ class Writer(threading.Thread):
         full = session.exec(select(Certificate).where(Certificate.status == CertificateStatus.ISSUED,
                                                       Certificate.decision == "full")).first()
         assert full is not None
-        request = decisions.request_for(session, int(full.decision_ref), settings=self.settings)
+        request = issuing.request_for(session, int(full.decision_ref), settings=self.settings)
         service.issue(session, request.model_copy(update={"decision_ref": f"drill/{step}"}), by=registrar,
                       settings=self.settings)
 
@@ -178,7 +178,8 @@ def test_restore_drill_the_demo_backed_up_while_evidence_and_certificates_keep_c
         assert pending.sha256 not in {row.sha256 for row in session.exec(select(EvidenceFile))}
         assert_store_matches_rows(session, copy)  # no row without its file, no file without its row, right hashes
         for cert in session.exec(select(Certificate)):
-            assert verification.verify_text(session, cert.qr_text, settings=copy)["verdict"] == VERDICTS[cert.status]
+            verdict = online_verification.verify_text(session, cert.qr_text, settings=copy)["verdict"]
+            assert verdict == VERDICTS[cert.status]
             assert Store(copy.data_dir / "files").read(cert.pdf_sha256).startswith(b"%PDF-")
         for candidate in original.exec(select(Candidate)):
             again = session.get(Candidate, candidate.id)

@@ -12,7 +12,7 @@ from acquis import audit, migrate
 from acquis.config import Settings, complete
 from acquis.db import make_engine
 from acquis.main import create_app
-from certificates import verification
+from certificates import online_verification
 from certificates.models import Certificate
 from tests.support.upgrades import KEY_PASSPHRASE, SECRET_KEY, fixtures, load, read
 from tests.support.web import log_in
@@ -67,7 +67,7 @@ def test_a_site_at_an_earlier_migration_upgrades_with_its_data(revision: str, em
 def check_certificates(session: Session, client: TestClient, settings: Settings, verdicts: dict[str, str]) -> None:
     """Each certificate gets the verdict it had before the upgrade; an employer's scan of a valid one reads valid."""
     certificates = session.exec(select(Certificate)).all()
-    assert {cert.number: verification.verify_number(session, cert.number, settings=settings)["verdict"]
+    assert {cert.number: online_verification.verify_number(session, cert.number, settings=settings)["verdict"]
             for cert in certificates} == verdicts
     for cert in certificates:
         if verdicts[cert.number] == "valid":

@@ -86,7 +86,7 @@ def test_what_a_worker_says_comes_in_the_readers_language(client: TestClient) ->
 def test_a_legit_certificate_pdf_and_photo_still_verify(client: TestClient, session: Session,
                                                         settings: Settings) -> None:
     cert = issued(session, settings)
-    pdf = service.pdf_bytes(cert, settings=settings)
+    pdf = service.pdf_bytes(cert, store=service.store_for(settings))
     for name, data, kind in (("c.pdf", pdf, "application/pdf"), ("qr.png", qr.qr_png(cert.qr_text), "image/png")):
         api = client.post("/api/v1/verify", files={"file": (name, data, kind)})
         assert api.status_code == 200 and api.json()["verdict"] == "valid", (name, api.text)

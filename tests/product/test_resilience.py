@@ -23,7 +23,7 @@ from acquis.storage import Recovered, Store
 from assessors import scoring
 from assessors.models import CriterionJudgement
 from certificates import keystore
-from certificates.verify import verify_seal_text
+from certificates.offline_verification import verify_seal_text
 from tests.support.assessors import assigned, scheduled
 from tests.support.certificates import acquis, with_key
 from tests.support.dossiers import bearer

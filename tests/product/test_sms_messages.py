@@ -22,7 +22,7 @@ from assessors import appeals, desk
 from assessors import messages as assessment_messages
 from assessors.models import AppealOutcome
 from assessors.rules import Outcome
-from certificates import decisions
+from certificates import issuing
 from certificates import messages as certificate_messages
 from tests.support.assessors import assigned, cast, decided
 from tests.support.certificates import with_key
@@ -91,11 +91,11 @@ def test_each_step_tells_the_candidate_once_in_their_language(
     told(session, "appeal", phone, language)
 
     with_key(session, settings)
-    cert = decisions.issue_for_decision(session, decision_id, by=c.registrar, settings=settings)
+    cert = issuing.issue_for_decision(session, decision_id, by=c.registrar, settings=settings)
     session.commit()
     assert cert.number in told(session, "certificate-ready", phone, language).text
     before = len(queued(session))
-    decisions.issue_for_decision(session, decision_id, by=c.registrar, settings=settings)  # issued already
+    issuing.issue_for_decision(session, decision_id, by=c.registrar, settings=settings)  # issued already
     dossier_messages.registered(session, session.get_one(Candidate, c.dossier.candidate_id), code=None)
     session.commit()
     assert len(queued(session)) == before  # the same events again: nothing more
@@ -143,7 +143,7 @@ def test_a_holder_who_asked_is_told_of_the_checks_of_their_certificate_once_a_da
     c = cast(session, settings, users, account=account)
     decision_id = decided(session, settings, c)
     with_key(session, settings)
-    cert = decisions.issue_for_decision(session, decision_id, by=c.registrar, settings=settings)
+    cert = issuing.issue_for_decision(session, decision_id, by=c.registrar, settings=settings)
     session.commit()
     page = cert.qr_text.rpartition("/V/")[2]
     assert client.get(f"/V/{page}").status_code == 200

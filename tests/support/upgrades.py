@@ -104,7 +104,7 @@ def make() -> Path:
     from acquis import cli, migrate
     from acquis.config import Settings, complete
     from acquis.db import make_engine
-    from certificates import verification
+    from certificates import online_verification
     from certificates.models import Certificate
 
     with tempfile.TemporaryDirectory() as folder:
@@ -114,7 +114,8 @@ def make() -> Path:
         with Session(engine) as session:
             cli.seed_demo(session, settings)
             session.commit()
-            verdicts = {cert.number: verification.verify_number(session, cert.number, settings=settings)["verdict"]
+            verdicts = {cert.number: online_verification.verify_number(session, cert.number,
+                                                                       settings=settings)["verdict"]
                         for cert in session.exec(select(Certificate))}
         with engine.connect() as connection:
             head = MigrationContext.configure(connection).get_current_revision()

@@ -1,10 +1,10 @@
-"""Certificates from jury decisions: the request read off the decision, the dossier certified with it."""
+"""Certificate issuance from jury decisions: the request read off the decision, the dossier certified with it,
+the decided dossiers still waiting for theirs."""
 
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -14,19 +14,19 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Conflict
 from acquis.i18n import N_
+from acquis.storage import Store
 from assessors import appeals, jury
 from assessors.models import JuryDecision
 from certificates import messages, revocation, service
-from certificates.models import Certificate, CertificateStatus, IssueRequest, UnitSnapshot
+from certificates.models import Certificate, CertificateStatus, Decision, IssueRequest, UnitSnapshot
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import Dossier
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import Framework
 
-S = DossierStatus
 CERTIFIABLE = ("full", "partial")
 # The dossier states from which the registrar may certify (status.py's table).
-AWAITING = frozenset({S.DECIDED, S.GAP_PLAN})
+AWAITING = frozenset({DossierStatus.DECIDED, DossierStatus.GAP_PLAN})
 
 
 class NothingToCertify(Conflict):
@@ -63,36 +63,39 @@ def decision_ref(decision_id: int) -> str:
 
 def request_for(session: Session, decision_id: int, *, settings: Settings) -> IssueRequest:
     """What the certificate of this decision attests; refuses a set-aside or empty decision."""
+    return _request(session, _certifiable(session, decision_id), settings=settings)
+
+
+def _certifiable(session: Session, decision_id: int) -> jury.CertificateFacts:
     facts = jury.decision_for_certificate(session, decision_id)
     if facts.superseded:
         raise DecisionSuperseded()
     if facts.outcome not in CERTIFIABLE:
         raise NothingToCertify()
-    dossier = session.get(Dossier, facts.dossier_id)
-    framework = session.get(Framework, facts.framework_id)
-    assert dossier is not None and framework is not None  # the decision's foreign keys
-    candidate = dossiers.candidate_of(session, dossier)
-    validated = set(facts.validated_unit_ids)
-    carried = {unit_id: (decision, day) for unit_id, decision, day in facts.carried}
-    units = [UnitSnapshot(code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en,
-                          validated=unit.id in validated, **_origin(session, unit.code, carried.get(unit.id)))
-             for unit in dossiers.framework_units(session, facts.framework_id)]
-    return IssueRequest.model_validate({
-        "decision_ref": decision_ref(decision_id), "holder_name": facts.holder_name, "birth_date": facts.birth_date,
-        "holder_user_id": candidate.user_id, "framework_id": facts.framework_id,
-        "framework_code": facts.framework_code, "framework_version": facts.framework_version,
-        "qualification_title_fr": framework.title_fr, "qualification_title_en": framework.title_en,
-        "isco08": framework.isco08, "units": units, "decision": facts.outcome, "decision_date": facts.decision_date,
-        "expires_on": expiry(facts.decision_date, years=settings.certificate_validity_years),
-        "evidence_kinds": list(facts.evidence_kinds), "assessment_methods": list(facts.assessment_methods),
-    })
+    return facts
 
 
-def _origin(session: Session, code: str, earlier: tuple[int, date] | None) -> dict[str, Any]:
-    """A unit carried from an earlier decision: the day it was validated and the certificate that attests it."""
-    if earlier is None:
-        return {}
-    return {"carried_on": earlier[1], "carried_certificate": certificate_of(session, earlier[0], code)}
+def _request(session: Session, facts: jury.CertificateFacts, *, settings: Settings) -> IssueRequest:
+    return IssueRequest(
+        decision_ref=decision_ref(facts.decision.id), holder_name=facts.holder_name, birth_date=facts.birth_date,
+        holder_user_id=facts.candidate.user_id, framework_id=facts.framework_id, framework_code=facts.framework_code,
+        framework_version=facts.framework_version, qualification_title_fr=facts.qualification_title_fr,
+        qualification_title_en=facts.qualification_title_en, isco08=facts.isco08,
+        units=[_snapshot(session, unit) for unit in facts.units], decision=Decision(facts.outcome),
+        decision_date=facts.decision_date,
+        expires_on=expiry(facts.decision_date, years=settings.certificate_validity_years),
+        evidence_kinds=list(facts.evidence_kinds), assessment_methods=list(facts.assessment_methods))
+
+
+def _snapshot(session: Session, unit: jury.CertifiedUnit) -> UnitSnapshot:
+    """A unit as the certificate lists it; one carried from an earlier decision keeps the day it was validated
+    and the certificate that attests it."""
+    carried_on, carried_certificate = None, None
+    if unit.carried_from is not None:
+        earlier, carried_on = unit.carried_from
+        carried_certificate = certificate_of(session, earlier, unit.code)
+    return UnitSnapshot(code=unit.code, title_fr=unit.title_fr, title_en=unit.title_en, validated=unit.validated,
+                        carried_on=carried_on, carried_certificate=carried_certificate)
 
 
 def expiry(decided_on: date, *, years: int) -> date | None:
@@ -105,53 +108,52 @@ def expiry(decided_on: date, *, years: int) -> date | None:
         return decided_on.replace(year=decided_on.year + years, day=28)
 
 
-def issue_for_decision(session: Session, decision_id: int, *, by: User, settings: Settings) -> Certificate:
+def issue_for_decision(session: Session, decision_id: int, *, by: User, settings: Settings,
+                       store: Store | None = None) -> Certificate:
     """The certificate of a full or partial decision, issued once; the dossier is certified with it."""
-    return issue_for_decisions(session, [decision_id], by=by, settings=settings)[0]
+    return issue_for_decisions(session, [decision_id], by=by, settings=settings, store=store)[0]
 
 
-def issue_for_dossier(session: Session, dossier_id: int, *, by: User, settings: Settings) -> Certificate:
+def issue_for_dossier(session: Session, dossier_id: int, *, by: User, settings: Settings,
+                      store: Store | None = None) -> Certificate:
     """The certificate of the decision in force on this dossier (see issue_for_decision)."""
     decision = jury.latest(session, dossier_id)
     if decision is None:
         raise jury.DecisionNotFound()
-    return issue_for_decision(session, decision.id, by=by, settings=settings)
+    return issue_for_decision(session, decision.id, by=by, settings=settings, store=store)
 
 
 def issue_for_decisions(session: Session, decision_ids: Sequence[int], *, by: User, settings: Settings,
-                        progress: service.Progress | None = None, workers: int | None = None) -> list[Certificate]:
+                        progress: service.Progress | None = None, workers: int | None = None,
+                        store: Store | None = None) -> list[Certificate]:
     """Certificates for many decisions in one transaction; those already issued are returned as they are.
     A partial certificate issued while the appeal window is open keeps the right to appeal (the dossier is
     "partially certified" until the window closes); a new decision's certificate supersedes the earlier one."""
-    requests = [request_for(session, decision_id, settings=settings) for decision_id in decision_ids]
-    earlier = {decision_id: _standing_earlier(session, decision_id) for decision_id in decision_ids}
+    decided = [_certifiable(session, decision_id) for decision_id in decision_ids]
+    requests = [_request(session, facts, settings=settings) for facts in decided]
+    earlier = {facts.decision.id: _standing_earlier(session, facts.decision) for facts in decided}
     for old in {cert.id: cert for found in earlier.values() for cert in found}.values():
         _supersede(session, old, by=by)
     certificates = service.issue_many(session, requests, by=by, settings=settings, progress=progress,
-                                      workers=workers)
+                                      workers=workers, store=store)
     today = utcnow().date()
-    for decision_id, cert in zip(decision_ids, certificates, strict=True):
-        if earlier[decision_id] and cert.supersedes_id is None:
-            cert.supersedes_id = earlier[decision_id][-1].id
+    for facts, cert in zip(decided, certificates, strict=True):
+        before = earlier[facts.decision.id]
+        if before and cert.supersedes_id is None:
+            cert.supersedes_id = before[-1].id
             session.add(cert)
-        decision = session.get(JuryDecision, decision_id)
-        dossier = session.get(Dossier, decision.dossier_id) if decision else None
-        if dossier is not None:
-            messages.ready(session, dossiers.candidate_of(session, dossier), cert, settings=settings)
-        if dossier is not None and dossier.status in AWAITING:
-            keeps_appeal = appeals.window_open(session, decision, settings=settings, today=today)  # type: ignore[arg-type]
-            dossiers.transition(session, dossier, S.PARTIALLY_CERTIFIED if keeps_appeal else S.CERTIFIED, by=by,
-                                detail={"certificate": cert.number})
+        messages.ready(session, facts.candidate, cert, settings=settings)
+        if facts.dossier.status in AWAITING:
+            keeps_appeal = appeals.window_open(session, facts.decision, settings=settings, today=today)
+            certified = DossierStatus.PARTIALLY_CERTIFIED if keeps_appeal else DossierStatus.CERTIFIED
+            dossiers.transition(session, facts.dossier, certified, by=by, detail={"certificate": cert.number})
     session.flush()
     return certificates
 
 
-def _standing_earlier(session: Session, decision_id: int) -> list[Certificate]:
+def _standing_earlier(session: Session, decision: JuryDecision) -> list[Certificate]:
     """The standing certificates of the dossier's earlier decisions (a partial one before an upheld appeal)."""
-    decision = session.get(JuryDecision, decision_id)
-    if decision is None:
-        return []
-    ref = decision_ref(decision_id)
+    ref = decision_ref(decision.id)
     return [cert for cert in of_dossier(session, decision.dossier_id)
             if cert.decision_ref != ref and cert.status == CertificateStatus.ISSUED]
 

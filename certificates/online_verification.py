@@ -1,9 +1,9 @@
-"""The one verification service behind every door: the QR page, /verify, the API and the CLI."""
+"""Online verification, with the database: the one service behind every door (the QR page, /verify, the API,
+the CLI with a database, SMS), the verification log and the rate limit. Offline checking is offline_verification.py."""
 
 import hashlib
 import hmac
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -16,8 +16,16 @@ from acquis.errors import TooManyRequests
 from acquis.i18n import N_
 from certificates import credential, keystore, messages, reissue, seal, service
 from certificates.models import Certificate, CertificateStatus, VerificationLog
+from certificates.offline_verification import (
+    Bilingual,
+    Revocation,
+    UnitOrigin,
+    VerificationResult,
+    result,
+    trusted_keys,
+    verify_parsed,
+)
 from certificates.scanning import Presented
-from certificates.verify import Revocation, result, verify_seal_text
 
 # Looking up by number: at most this many per client in the window; numbers stay unguessable.
 NUMBER_LOOKUPS = 30
@@ -36,26 +44,35 @@ class TooManyLookups(TooManyRequests):
 # --- online: the database holds the keys, the statuses and the titles ---------------------------
 
 
-def verify_text(session: Session, text: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+def verify_text(session: Session, text: str, *, settings: Settings, now: datetime | None = None) -> VerificationResult:
     """The result for a QR text or verify URL, with revocation and titles from the database."""
-    # The row the seal names, read once: its status answers revocation and its titles label the page.
-    return _verify(session, text, _named_in(session, text), settings=settings, now=now or utcnow())
+    now = now or utcnow()
+    parsed = _parsed(text)
+    if parsed is None:
+        return result("malformed", now)
+    # The row the seal names (genuine or not: the signature decides), read once: its status answers
+    # revocation and its titles label the page.
+    return _verify(session, parsed, service.find(session, parsed.claims.number), settings=settings, now=now)
 
 
-def verify_number(session: Session, number: str, *, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+def verify_number(session: Session, number: str, *, settings: Settings,
+                  now: datetime | None = None) -> VerificationResult:
     """The result for a typed certificate number; "not-found" for any number that is not ours."""
     now = now or utcnow()
     cert = service.find(session, number)
     if cert is None:
         return result("not-found", now)
-    outcome = _verify(session, cert.qr_text, cert, settings=settings, now=now)  # its own seal names this very row
+    parsed = _parsed(cert.qr_text)
+    if parsed is None:
+        return result("malformed", now)
+    outcome = _verify(session, parsed, cert, settings=settings, now=now)  # its own seal names this very row
     if outcome["verdict"] in WITHDRAWN_VERDICTS:
         return _withdrawn_only(outcome, cert)
     return outcome
 
 
 def verify_presented(session: Session, item: Presented, *, settings: Settings,
-                     now: datetime | None = None) -> dict[str, Any]:
+                     now: datetime | None = None) -> VerificationResult:
     """The result for what a file held (scanning.read_bytes): a QR text or a credential."""
     now = now or utcnow()
     if item.kind == "text":
@@ -71,16 +88,24 @@ def verify_presented(session: Session, item: Presented, *, settings: Settings,
     return _reissued(outcome, service.find(session, number), now)
 
 
-def _verify(session: Session, text: str, cert: Certificate | None, *, settings: Settings,
-            now: datetime) -> dict[str, Any]:
-    trust = keystore.trust_list(session, settings=settings)
-    outcome = verify_seal_text(text, trust, now=now, revocation=_revocation_for(session, cert))
+def _parsed(text: str) -> seal.ParsedSeal | None:
+    """The seal in a QR text, read once per verification; None when it is not one."""
+    try:
+        return seal.parse(seal.seal_from_text(text))
+    except seal.MalformedSeal:
+        return None
+
+
+def _verify(session: Session, parsed: seal.ParsedSeal, cert: Certificate | None, *, settings: Settings,
+            now: datetime) -> VerificationResult:
+    keys = trusted_keys(keystore.trust_list(session, settings=settings))
+    outcome = verify_parsed(parsed, keys, now=now, revocation=_revocation_for(session, cert))
     if cert is None:
         return _unissued(outcome, now)
     return _with_titles(_reissued(outcome, cert, now), cert, settings=settings)
 
 
-def _reissued(outcome: dict[str, Any], cert: Certificate | None, now: datetime) -> dict[str, Any]:
+def _reissued(outcome: VerificationResult, cert: Certificate | None, now: datetime) -> VerificationResult:
     """A certificate re-issued because its key was compromised: "reissued" (ask the holder for the new one),
     never only "invalid"; a withdrawn one its key no longer vouches for keeps its "revoked" or "superseded".
     Only for a genuine signature: a garbled or forged one keeps its own verdict."""
@@ -95,7 +120,7 @@ def _reissued(outcome: dict[str, Any], cert: Certificate | None, now: datetime) 
     return result(verdict, now, signature=True, issuer_key=outcome["checks"]["issuer_key"], revocation=False)
 
 
-def _unissued(outcome: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _unissued(outcome: VerificationResult, now: datetime) -> VerificationResult:
     """A genuine signature on a number the registry never issued: "not-found", never "valid".
 
     Online, the registry is the authority: such a seal can only come from a stolen key or a lost
@@ -105,7 +130,7 @@ def _unissued(outcome: dict[str, Any], now: datetime) -> dict[str, Any]:
     return result("not-found", now, signature=True, issuer_key=outcome["checks"]["issuer_key"])
 
 
-def _withdrawn_only(outcome: dict[str, Any], cert: Certificate) -> dict[str, Any]:
+def _withdrawn_only(outcome: VerificationResult, cert: Certificate) -> VerificationResult:
     """A revoked or superseded certificate looked up by number: the verdict, its date and the reason if
     the registry made it public; never who held it (a number alone must not reveal a person)."""
     outcome.pop("certificate", None)
@@ -116,15 +141,6 @@ def _withdrawn_only(outcome: dict[str, Any], cert: Certificate) -> dict[str, Any
     return outcome
 
 
-def _named_in(session: Session, text: str) -> Certificate | None:
-    """Our certificate with the number the seal claims (genuine or not: the signature decides), or None."""
-    try:
-        number = seal.parse(seal.seal_from_text(text)).claims.number
-    except seal.MalformedSeal:
-        return None
-    return service.find(session, number)
-
-
 def _revocation_for(session: Session, cert: Certificate | None) -> Revocation | None:
     """The database as revocation source, for numbers it knows; otherwise "not checked"."""
     if cert is None:
@@ -133,7 +149,7 @@ def _revocation_for(session: Session, cert: Certificate | None) -> Revocation | 
     return lambda asked: standing if asked == cert.number else service.status_of(session, asked)
 
 
-def _with_titles(outcome: dict[str, Any], cert: Certificate | None, *, settings: Settings) -> dict[str, Any]:
+def _with_titles(outcome: VerificationResult, cert: Certificate | None, *, settings: Settings) -> VerificationResult:
     """Add the labels the seal leaves out (it carries codes): qualification and unit titles, issuer."""
     shown = outcome.get("certificate")
     if shown is None:
@@ -146,28 +162,17 @@ def _with_titles(outcome: dict[str, Any], cert: Certificate | None, *, settings:
         return outcome
     shown["qualification_title"] = {"fr": cert.qualification_title_fr, "en": cert.qualification_title_en}
     shown["unit_titles"] = [
-        {"fr": cert.units[index]["title_fr"], "en": cert.units[index].get("title_en")}
+        Bilingual(fr=cert.units[index]["title_fr"], en=cert.units[index].get("title_en"))
         for index in shown["units"] if index < len(cert.units)
     ]
     # A unit carried from an earlier decision: the day it was validated and the certificate attesting it.
     shown["unit_origins"] = [
-        {"validated_on": cert.units[index]["carried_on"], "certificate": cert.units[index].get("carried_certificate")}
+        UnitOrigin(validated_on=cert.units[index]["carried_on"],
+                   certificate=cert.units[index].get("carried_certificate"))
         if cert.units[index].get("carried_on") else None
         for index in shown["units"] if index < len(cert.units)
     ]
     return outcome
-
-
-# --- offline: a trust list file, no database ---------------------------------------------------
-
-
-def verify_offline(item: Presented, trust_list: dict[str, Any], *, revocation: Revocation | None = None,
-                   now: datetime | None = None) -> dict[str, Any]:
-    """The result from a trust list alone (and optionally a signed revocation list)."""
-    now = now or utcnow()
-    if item.kind == "text":
-        return verify_seal_text(item.text, trust_list, now=now, revocation=revocation)
-    return credential.verify(item.document, trust_list, now=now, revocation=revocation)
 
 
 # --- the log and the rate limit ----------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""The offline verifier: a QR text and a trust list in, CONTRACT.md's verification result out."""
+"""Seal verification offline: a QR text and a trust list in, CONTRACT.md's verification result out (no database;
+online_verification.py adds what only the registry knows)."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NotRequired
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing_extensions import TypedDict
 
 from acquis.errors import Invalid
 from certificates import seal
@@ -19,7 +21,69 @@ class TrustListInvalid(Invalid):
 
 
 Revocation = Callable[[str], str | None]
-Checks = dict[str, bool | None]
+
+
+class Checks(TypedDict):
+    """Each check a verifier made: True passed, False failed, None not made (no status source, say)."""
+
+    signature: bool | None
+    issuer_key: bool | None
+    revocation: bool | None
+    expiry: bool | None
+
+
+class Bilingual(TypedDict):
+    fr: str
+    en: str | None
+
+
+class Issuer(TypedDict):
+    code: str
+    name: Bilingual
+
+
+class UnitOrigin(TypedDict):
+    """A unit carried from an earlier decision: the day it was validated and the certificate attesting it."""
+
+    validated_on: str | None
+    certificate: str | None
+
+
+class CertificateView(TypedDict, total=False):
+    """What a genuine seal or credential says (CONTRACT.md); online, the registry adds the titles and issuer."""
+
+    number: str
+    holder_name: str | None
+    birth_date: str | None
+    framework_code: str | None
+    framework_version: int | None
+    qualification_title: str | Bilingual | None  # a credential's bilingual name, or the registry's titles
+    units: list[int]  # indices into the framework version's units
+    unit_titles: list[str | None] | list[Bilingual]
+    unit_origins: list[UnitOrigin | None]
+    decision: str
+    issued_on: str | None
+    issued_at: str | None
+    expires_on: str | None
+    issuer_code: str
+    issuer: Issuer
+
+
+class Withdrawn(TypedDict):
+    """A withdrawn certificate looked up by number: when, and the reason if the registry made it public."""
+
+    on: str | None
+    reason: str | None
+
+
+class VerificationResult(TypedDict):
+    """CONTRACT.md's verification result, the same from every door."""
+
+    verdict: str  # valid, revoked, expired, superseded, reissued, invalid, unknown-key, malformed, not-found
+    checks: Checks
+    checked_at: str
+    certificate: NotRequired[CertificateView]
+    withdrawn: NotRequired[Withdrawn]
 
 
 @dataclass(frozen=True)
@@ -52,7 +116,7 @@ def verify_seal_text(
     *,
     now: datetime,
     revocation: Revocation | None = None,
-) -> dict[str, Any]:
+) -> VerificationResult:
     """The verification result for a QR text, verify URL or bare payload.
 
     Forged, garbled and unknown seals are results, never exceptions; only an unusable trust
@@ -68,13 +132,24 @@ def verify_seal(
     *,
     now: datetime,
     revocation: Revocation | None = None,
-) -> dict[str, Any]:
+) -> VerificationResult:
     """As verify_seal_text, with the trust list already read (`trusted_keys`): a verifier that
     checks many seals reads its trust list once."""
     try:
         parsed = seal.parse(seal.seal_from_text(text))
     except seal.MalformedSeal:
         return result("malformed", now)
+    return verify_parsed(parsed, keys, now=now, revocation=revocation)
+
+
+def verify_parsed(
+    parsed: seal.ParsedSeal,
+    keys: Mapping[bytes, "TrustedKey"],
+    *,
+    now: datetime,
+    revocation: Revocation | None = None,
+) -> VerificationResult:
+    """As verify_seal, for a seal already read (a verifier that looked up the number it claims reads it once)."""
     key = keys.get(parsed.kid)
     if key is None:
         return result("unknown-key", now, issuer_key=False)
@@ -87,7 +162,7 @@ def verify_seal(
     return _judge(parsed.claims, now, revocation)
 
 
-def _judge(claims: seal.Claims, now: datetime, revocation: Revocation | None) -> dict[str, Any]:
+def _judge(claims: seal.Claims, now: datetime, revocation: Revocation | None) -> VerificationResult:
     """The verdict on genuine claims: revoked or superseded, then expired, then valid."""
     status = revocation_status(claims.number, revocation)
     expired = claims.expires_on is not None and utc_day(now) > claims.expires_on
@@ -123,32 +198,27 @@ def result(
     issuer_key: bool | None = None,
     revocation: bool | None = None,
     expiry: bool | None = None,
-) -> dict[str, Any]:
+) -> VerificationResult:
     """A verification result without certificate data (every verifier, whatever it checks, uses it)."""
-    checks: Checks = {
-        "signature": signature,
-        "issuer_key": issuer_key,
-        "revocation": revocation,
-        "expiry": expiry,
-    }
-    return {"verdict": verdict, "checks": checks, "checked_at": iso_utc(now)}
+    checks = Checks(signature=signature, issuer_key=issuer_key, revocation=revocation, expiry=expiry)
+    return VerificationResult(verdict=verdict, checks=checks, checked_at=iso_utc(now))
 
 
-def certificate_view(claims: seal.Claims) -> dict[str, Any]:
+def certificate_view(claims: seal.Claims) -> CertificateView:
     """The signed claims as JSON values; the seal carries the issue day, so issued_at is a date."""
-    return {
-        "number": claims.number,
-        "holder_name": claims.holder_name,
-        "birth_date": claims.birth_date.isoformat(),
-        "framework_code": claims.framework_code,
-        "framework_version": claims.framework_version,
-        "units": list(claims.units),
-        "decision": claims.decision,
-        "issued_on": claims.issued_on.isoformat(),
-        "issued_at": claims.issued_on.isoformat(),
-        "expires_on": claims.expires_on.isoformat() if claims.expires_on else None,
-        "issuer_code": claims.issuer_code,
-    }
+    return CertificateView(
+        number=claims.number,
+        holder_name=claims.holder_name,
+        birth_date=claims.birth_date.isoformat(),
+        framework_code=claims.framework_code,
+        framework_version=claims.framework_version,
+        units=list(claims.units),
+        decision=claims.decision,
+        issued_on=claims.issued_on.isoformat(),
+        issued_at=claims.issued_on.isoformat(),
+        expires_on=claims.expires_on.isoformat() if claims.expires_on else None,
+        issuer_code=claims.issuer_code,
+    )
 
 
 def trusted_keys(trust_list: dict[str, Any]) -> dict[bytes, TrustedKey]:
