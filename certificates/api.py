@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from acquis import untrusted
 from acquis.auth.guard import csrf_exempt
 from acquis.db import SessionDep
+from acquis.deps import SettingsDep
 from acquis.errors import Invalid
 from acquis.i18n import N_
 from certificates import online_verification, scanning
@@ -67,10 +68,9 @@ OPENAPI_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 @router.post("/verify", name="verify_certificate_api", openapi_extra=OPENAPI_BODY,
              summary="Verify a certificate (QR text, number, PDF, photo or credential JSON)")
 @csrf_exempt
-def verify_certificate_api(request: Request, session: SessionDep,
+def verify_certificate_api(request: Request, session: SessionDep, settings: SettingsDep,
                            asked: scanning.Presented | str = Depends(verify_input)) -> dict[str, Any]:
     """Anyone may call it, without an account: it returns CONTRACT.md's verification result."""
-    settings = request.app.state.settings
     client = online_verification.client_hash(settings, request.client.host if request.client else None)
     if isinstance(asked, str):
         online_verification.check_number_rate(session, client)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from sqlmodel import Session, col, select
 
-from acquis import untrusted
+from acquis import db, untrusted
 from acquis.auth import service as auth_service
 from acquis.auth.models import Role, User
 from acquis.config import Settings, load_settings
@@ -301,9 +301,9 @@ def _online(item: Presented, database: Database) -> VerificationResult:
     settings = load_settings()
     with database(settings) as session:
         outcome = online_verification.verify_presented(session, item, settings=settings)
-        engine = session.get_bind()
+        engine = db.engine_of(session)
         session.rollback()  # release SQLite's write lock before the log's own transaction
-        online_verification.log(engine, channel="cli", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
+        online_verification.log(engine, channel="cli", verdict=outcome["verdict"], client=None)
     return outcome
 
 

@@ -295,7 +295,3 @@ def _origins(subject: dict[str, Any]) -> dict[str, UnitOrigin]:
                                                                certificate=target.get("targetCode") or None)
     return found
 
-
-def is_credential_json(data: bytes) -> bool:
-    return data.lstrip()[:1] == b"{"
-

@@ -69,7 +69,7 @@ def _assemble(prefix: str, tail: str) -> str:
     return "-".join([prefix, year, *groups])
 
 
-def normalize(text: str) -> str:
+def normalise(text: str) -> str:
     """The number as printed, from what someone typed: any case, spaces or hyphens anywhere,
     and I, L read as 1 and O as 0 in the year and code; NotACertificateNumber otherwise."""
     tokens = [token for token in SEPARATORS.split(text.strip().upper()) if token]
@@ -97,12 +97,12 @@ def _regroup(tokens: list[str], length: int) -> str:
 
 
 def is_valid(number: str) -> bool:
-    """True when the text normalizes to a number whose check character is right.
+    """True when the text normalises to a number whose check character is right.
 
     The check catches every single mistyped symbol and every swap of two neighbouring symbols
     in the year and code; the prefix is the issuer's and is checked by lookup, not here."""
     try:
-        tail = normalize(number).replace("-", "")[-TAIL:]
+        tail = normalise(number).replace("-", "")[-TAIL:]
     except NotACertificateNumber:
         return False
     return _fold(tail) == 0

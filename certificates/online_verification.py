@@ -30,7 +30,6 @@ from certificates.scanning import Presented
 # Looking up by number: at most this many per client in the window; numbers stay unguessable.
 NUMBER_LOOKUPS = 30
 NUMBER_WINDOW = timedelta(minutes=15)
-CHANNELS = ("page", "number", "upload", "api", "cli", "sms")
 WITHDRAWN_VERDICTS = ("revoked", "superseded", "reissued")
 
 

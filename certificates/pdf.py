@@ -13,9 +13,8 @@ from datetime import date
 from functools import cache
 
 import jinja2
-from babel.dates import format_date
 
-from acquis import i18n, qr
+from acquis import dates, i18n, qr
 from acquis.pdf import PdfAttachment, render_pdf
 from acquis.web import TEMPLATES_DIR, make_templates
 
@@ -62,7 +61,7 @@ def _side(content: PdfContent, lang: str) -> str:
     token = i18n.current_language.set(lang)
     try:
         return _environment().get_template("certificates/_pdf_side.html").render(
-            c=content, lang=lang, day=lambda d: format_date(d, format="long", locale=lang) if d else "",
+            c=content, lang=lang, day=lambda d: dates.day(d, language=lang, length="long"),
             qualification=content.qualification_en if lang == "en" and content.qualification_en
             else content.qualification_fr,
             units=[(en if lang == "en" and en else fr, origin)

@@ -243,7 +243,7 @@ def revoke(session: Session, number: str, *, reason: str, by: User | None, setti
 def find(session: Session, number: str) -> Certificate | None:
     """The certificate with this number as typed (spaces, case, I/L/O tolerated), or None."""
     try:
-        normalized = numbers.normalize(number)
+        normalized = numbers.normalise(number)
     except numbers.NotACertificateNumber:
         return None
     return session.exec(select(Certificate).where(Certificate.number == normalized)).first()

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from acquis import dates
+from acquis import dates, db
 from acquis.config import Settings
 from acquis.i18n import N_, gettext_in
 from acquis.sms import messages
@@ -32,7 +32,7 @@ WITHDRAWN = {"revoked": REVOKED, "superseded": SUPERSEDED, "reissued": REISSUED}
 def number_in(text: str) -> str | None:
     """The text as a certificate number (any case, spaces or dashes), or None."""
     try:
-        return numbers.normalize(text)
+        return numbers.normalise(text)
     except numbers.NotACertificateNumber:
         return None
 
@@ -42,7 +42,7 @@ def verdict(session: Session, settings: Settings, number: str, language: str) ->
     number = with_issuer_prefix(number, settings)
     outcome = online_verification.verify_number(session, number, settings=settings)
     session.rollback()  # the log writes in a transaction of its own
-    online_verification.log(session.get_bind(), channel="sms", verdict=outcome["verdict"], client=None)  # type: ignore[arg-type]
+    online_verification.log(db.engine_of(session), channel="sms", verdict=outcome["verdict"], client=None)
     return answer(outcome, number, language)
 
 

@@ -4,17 +4,16 @@
 from datetime import date
 from typing import Annotated, Any
 
-from babel.dates import format_date
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from acquis import i18n
+from acquis import dates
 from acquis.config import Settings
 from acquis.db import SessionDep
 from acquis.deps import SettingsDep
 from acquis.errors import AcquisError
-from acquis.web import render
+from acquis.web import render, show_refusal
 from certificates import messages, online_verification, scanning
 from certificates.offline_verification import VerificationResult
 
@@ -39,7 +38,7 @@ def _day(iso: str | None) -> str:
     """An ISO date as the reader writes it: "9 mars 1968", "March 9, 1968"."""
     if not iso:
         return ""
-    return format_date(date.fromisoformat(iso[:10]), format="long", locale=i18n.current_language.get())
+    return dates.day(date.fromisoformat(iso[:10]), length="long")
 
 
 def _show(request: Request, session: Session, outcome: VerificationResult, *, channel: str, client: str | None,
@@ -82,8 +81,9 @@ def verify_upload(request: Request, session: SessionDep, settings: SettingsDep,
     try:
         item = scanning.read_bytes(data)
     except AcquisError as problem:
-        return render(request, "certificates/verify_form.html", status_code=problem.status_code, outcome=None,
-                      number="", error=problem.message)
+        return show_refusal(session, problem, lambda refused: render(
+            request, "certificates/verify_form.html", status_code=refused.status_code, outcome=None, number="",
+            error=refused.message))
     outcome = online_verification.verify_presented(session, item, settings=settings)
     return _show(request, session, outcome, channel="upload", client=_client(request, settings),
                  page="certificates/verify_form.html", number="")

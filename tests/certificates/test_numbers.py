@@ -17,7 +17,7 @@ random_parts = st.text(alphabet=numbers.ALPHABET, min_size=11, max_size=11)
 
 def number_from(prefix: str, year: int, random_part: str) -> str:
     tail = f"{year}{random_part}"
-    return numbers.normalize(f"{prefix} {tail}{numbers.check_character(tail)}")
+    return numbers.normalise(f"{prefix} {tail}{numbers.check_character(tail)}")
 
 
 def test_new_number_reads_like_the_printed_format_and_is_valid():
@@ -25,7 +25,7 @@ def test_new_number_reads_like_the_printed_format_and_is_valid():
     assert FORMAT.fullmatch(number), number
     assert QR_ALPHANUMERIC.fullmatch(number)
     assert numbers.is_valid(number)
-    assert numbers.normalize(number) == number
+    assert numbers.normalise(number) == number
 
 
 def test_new_numbers_do_not_repeat():
@@ -49,8 +49,8 @@ def test_typed_number_in_any_case_and_spacing_finds_the_printed_one(year, random
     number = number_from("ML-ANPE", year, random_part)
     spoken = number.lower().replace("-", " ")
     squeezed = "ML-ANPE " + number.removeprefix("ML-ANPE-").replace("-", "")
-    assert numbers.normalize(f"  {spoken} ") == number
-    assert numbers.normalize(squeezed) == number
+    assert numbers.normalise(f"  {spoken} ") == number
+    assert numbers.normalise(squeezed) == number
     assert numbers.is_valid(spoken)
 
 
@@ -59,7 +59,7 @@ def test_i_l_and_o_typed_for_one_and_zero_are_understood(year, random_part):
     number = number_from("ML-ANPE", year, random_part)
     prefix, tail = number[:8], number[8:]
     sloppy = prefix + tail.replace("1", "l").replace("0", "O")
-    assert numbers.normalize(sloppy) == number
+    assert numbers.normalise(sloppy) == number
 
 
 @settings(max_examples=200)
@@ -109,7 +109,7 @@ def test_luhn_blind_spot_zero_z_swap_is_caught():
 def test_text_that_cannot_be_a_number_is_not_one(text):
     assert not numbers.is_valid(text)
     with pytest.raises(numbers.NotACertificateNumber):
-        numbers.normalize(text)
+        numbers.normalise(text)
 
 
 def test_documented_example_number_is_valid():
