@@ -15,7 +15,7 @@ from acquis.deps import SettingsDep
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
 from acquis.web import render, show_refusal
-from assessors import desk, moderation, pages, scoring, service
+from assessors import desk, moderation, pages, scoring, service, unit_results
 from assessors.inputs import PlanInput, SessionInput
 from assessors.models import Method, Relevance
 from validation.dossiers import access, paper_code_views, work_history
@@ -36,7 +36,7 @@ def overview_context(session: Session, dossier_id: int, *, user: User, **extra: 
     return pages.dossier_context(
         session, dossier, units=service.units(session, dossier), to_assess=service.to_assess(session, dossier),
         carried=service.carried(session, dossier), plans=desk.plans(session, dossier_id),
-        results=scoring.results(session, dossier_id), sessions=desk.sessions(session, dossier_id),
+        results=unit_results.results(session, dossier_id), sessions=desk.sessions(session, dossier_id),
         people={uid: u for uid, u in people.items() if u}, paper=scoring.pending_paper(session, dossier_id),
         moderations=moderation.history(session, dossier_id), methods=list(Method),
         can_plan=desk.can_plan(dossier), finish_refusal=scoring.refusal_to_finish(session, dossier), **extra)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from acquis.auth.models import User
 from acquis.config import Settings
-from assessors import assignment, desk, jury, moderation, scoring, service
+from assessors import assignment, desk, jury, moderation, scoring, service, unit_results
 from assessors.inputs import JudgementInput, PlanInput, SessionInput
 from assessors.models import AssessmentSession, Assignment, JuryDecision, Method, ModerationOutcome
 from validation.dossiers import admissibility
@@ -57,7 +57,7 @@ def scored(session: Session, dossier: Dossier, judge: Judge, *, by: User, today:
            units: list[FrameworkUnit] | None = None) -> None:
     """Every criterion of `units` (all those to prove when None) judged as `judge` says."""
     for unit in service.to_assess(session, dossier) if units is None else units:
-        for criterion in scoring.criteria_of(session, unit.id):
+        for criterion in unit_results.criteria_of(session, unit.id):
             scoring.save(session, dossier.id, criterion.id, judge(criterion), by=by, today=today)
 
 
@@ -89,7 +89,7 @@ def decided(session: Session, dossier_id: int, *, member: User, president: User,
             today: date) -> JuryDecision:
     """Both jury members vote each unit as its result says (units carried from an earlier decision are not voted
     on again), and the president records the decision."""
-    found = scoring.results(session, dossier_id)
+    found = unit_results.results(session, dossier_id)
     choices = {unit_id: result.competent for unit_id, result in found.items() if not result.carried}
     for voter in (member, president):
         jury.vote(session, dossier_id, choices=choices, by=voter)

@@ -12,7 +12,7 @@ from acquis import audit
 from acquis.auth.models import User
 from acquis.errors import AcquisError, Conflict, Forbidden, Invalid, NotFound
 from acquis.i18n import N_, gettext
-from assessors import gaps, messages, moderation, registry, rules, scoring, service
+from assessors import gaps, messages, moderation, registry, rules, service, unit_results
 from assessors.jury_records import DecidedUnit, ModerationNote, SittingMember
 from assessors.models import Assignment, Declaration, GapPlan, JuryDecision, JuryVote, UnitResult, ValidatedUnit
 from assessors.rules import Outcome
@@ -84,7 +84,7 @@ def votes(session: Session, dossier_id: int) -> dict[int, dict[int, bool]]:
 def vote(session: Session, dossier_id: int, *, choices: dict[int, bool], by: User) -> dict[int, bool]:
     """One member's votes on every unit to decide; a unit not found competent cannot be voted valid."""
     dossier, _ = service.require(session, dossier_id, user=by, purposes=JURY, statuses=AT_JURY)
-    found = scoring.results(session, dossier_id)
+    found = unit_results.results(session, dossier_id)
     units = service.to_assess(session, dossier)
     if set(choices) != {unit.id for unit in units}:
         raise Invalid()
@@ -162,7 +162,7 @@ def decide(session: Session, dossier_id: int, *, reasons: str, feedback: str, by
 def _unit_rows(session: Session, dossier: Dossier, units: list[FrameworkUnit], people: list[Assignment],
                cast: dict[int, dict[int, bool]]) -> list[DecidedUnit]:
     """Per unit of the dossier, in the framework's order: votes, tally, result and its trace."""
-    found: dict[int, UnitResult] = scoring.results(session, dossier.id)
+    found: dict[int, UnitResult] = unit_results.results(session, dossier.id)
     president = next(a.user_id for a in people if a.president)
     history = [ModerationNote(outcome=m.outcome.value if m.outcome else None, comment=m.comment, units=m.unit_ids,
                               moderator_id=m.moderator_id) for m in moderation.history(session, dossier.id)]

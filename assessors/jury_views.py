@@ -12,7 +12,7 @@ from acquis.db import SessionDep
 from acquis.errors import AcquisError
 from acquis.forms import FormDep
 from acquis.web import render, show_refusal
-from assessors import jury, moderation, pages, pv, scoring, service
+from assessors import jury, moderation, pages, pv, service, unit_results
 from assessors.models import JuryDecision
 from validation.dossiers import access
 from validation.dossiers.models import AccessPurpose
@@ -28,7 +28,8 @@ def jury_context(session: Session, dossier_id: int, *, user: User, **extra: Any)
     people = jury.members(session, dossier_id)
     return pages.dossier_context(
         session, dossier, units=service.units(session, dossier), to_assess=service.to_assess(session, dossier),
-        results=scoring.results(session, dossier_id), members=people, mine=mine, votes=jury.votes(session, dossier_id),
+        results=unit_results.results(session, dossier_id), members=people, mine=mine,
+        votes=jury.votes(session, dossier_id),
         names={a.user_id: u.name for a in people if (u := session.get(User, a.user_id))},
         problems=jury.problems(session, dossier, today=pages.today()),
         decide_refusal=jury.refusal_to_decide(session, dossier, mine, today=pages.today()),

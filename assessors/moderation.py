@@ -13,7 +13,7 @@ from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.errors import Invalid
 from acquis.i18n import N_
-from assessors import rules, scoring, service
+from assessors import rules, scoring, service, unit_results
 from assessors.models import Declaration, Moderation, ModerationOutcome, UnitResult
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import AccessPurpose, Dossier
@@ -38,7 +38,7 @@ def sampled(settings: Settings, dossier_id: int, round_: int) -> bool:
 def reasons(session: Session, dossier: Dossier, found: dict[int, UnitResult], *, settings: Settings) -> list[str]:
     units = []
     for unit in service.to_assess(session, dossier):
-        criteria = scoring.criteria_of(session, unit.id)
+        criteria = unit_results.criteria_of(session, unit.id)
         result = found.get(unit.id)
         units.append(rules.UnitForModeration(unit.code, any(c.critical for c in criteria),
                                              bool(result and result.competent),

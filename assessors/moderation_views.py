@@ -12,7 +12,7 @@ from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
 from acquis.web import render, show_refusal
-from assessors import desk, moderation, pages, scoring, service
+from assessors import desk, moderation, pages, service, unit_results
 from assessors.models import DossierAssessment, ModerationOutcome
 from validation.dossiers.models import AccessPurpose
 
@@ -25,7 +25,7 @@ def moderation_context(session: Session, dossier_id: int, *, user: User, **extra
     dossier, _ = service.require(session, dossier_id, user=user, purposes=(AccessPurpose.MODERATE,))
     state = session.get(DossierAssessment, dossier_id)
     return pages.dossier_context(
-        session, dossier, units=service.units(session, dossier), results=scoring.results(session, dossier_id),
+        session, dossier, units=service.units(session, dossier), results=unit_results.results(session, dossier_id),
         sessions=desk.sessions(session, dossier_id), reasons=state.moderation_reasons if state else [],
         pending=moderation.pending(session, dossier_id), moderations=moderation.history(session, dossier_id),
         **extra)

@@ -10,7 +10,7 @@ from acquis.auth.models import User
 from acquis.db import utcnow
 from acquis.errors import AcquisError, Conflict, Invalid, NotFound
 from acquis.i18n import N_
-from assessors import desk, scoring, service
+from assessors import desk, scoring, service, unit_results
 from assessors.models import CriterionJudgement, PaperChecklist, Source
 from assessors.rules import Verdict
 from validation.dossiers.access import SEE_ALL
@@ -45,7 +45,7 @@ def key_in(session: Session, dossier_id: int, unit_id: int, *, session_id: int, 
     sitting = next((s for s in desk.sessions(session, dossier_id) if s.id == session_id), None)
     if unit is None or sitting is None or unit_id not in sitting.unit_ids:
         raise desk.UnitNotInDossier()
-    criteria = {c.id for c in scoring.criteria_of(session, unit_id)}
+    criteria = {c.id for c in unit_results.criteria_of(session, unit_id)}
     if set(verdicts) != criteria:
         raise ChecklistIncomplete()
     row = PaperChecklist(dossier_id=dossier_id, round=service.round_of(session, dossier_id), unit_id=unit_id,
@@ -84,7 +84,7 @@ def confirm(session: Session, checklist_id: int, *, by: User, today: date) -> Pa
     dossier = service.load_dossier(session, row.dossier_id)
     if refusal := refusal_to_confirm(row, dossier, user=by):
         raise refusal
-    saved = scoring.judgements(session, row.dossier_id, unit_id=row.unit_id)
+    saved = unit_results.judgements(session, row.dossier_id, unit_id=row.unit_id)
     for criterion_id, verdict in row.verdicts.items():
         judgement = saved.get(int(criterion_id)) or CriterionJudgement(
             dossier_id=row.dossier_id, round=row.round, unit_id=row.unit_id, criterion_id=int(criterion_id))
@@ -102,5 +102,5 @@ def confirm(session: Session, checklist_id: int, *, by: User, today: date) -> Pa
                  entity_id=row.dossier_id, detail={"checklist": row.id, "unit": row.unit_id,
                                                    "keyed_by": row.keyed_by_id})
     unit = next(u for u in service.to_assess(session, dossier) if u.id == row.unit_id)
-    scoring.compute(session, dossier, unit, as_of=today)
+    unit_results.compute(session, dossier, unit, as_of=today)
     return row

@@ -1,5 +1,5 @@
-"""Scoring: criterion judgements saved one click at a time (a stale save by someone else is refused),
-unit results computed by assessors.rules with their trace, and the end of the assessment."""
+"""Scoring: criterion judgements saved one click at a time (a stale save by someone else is refused), and the end
+of the assessment, which computes every unit's result (assessors.unit_results)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -12,17 +12,16 @@ from acquis.auth.models import User
 from acquis.db import utcnow
 from acquis.errors import AcquisError, Conflict, Invalid
 from acquis.i18n import N_, gettext
-from assessors import desk, rules, service
+from assessors import desk, service, unit_results
 from assessors.inputs import JudgementInput
 from assessors.models import AssessmentSession, CriterionJudgement, Method, PaperChecklist, Source, UnitResult
 from validation.dossiers import service as dossiers
-from validation.dossiers.models import AccessPurpose, Dossier, Evidence, Verification
+from validation.dossiers.models import AccessPurpose, Dossier
 from validation.dossiers.status import DossierStatus
 from validation.frameworks.models import FrameworkCriterion, FrameworkUnit
 
 ASSESS = (AccessPurpose.ASSESS,)
 SCORING = frozenset({DossierStatus.ASSESSMENT_SCHEDULED})
-DEFAULT_CURRENCY_YEARS = 5
 
 
 class StaleJudgement(Conflict):
@@ -58,31 +57,13 @@ class UnitSheet:
     sessions: list[AssessmentSession]  # sessions that covered the unit
 
 
-def criteria_of(session: Session, unit_id: int) -> list[FrameworkCriterion]:
-    return list(session.exec(select(FrameworkCriterion).where(FrameworkCriterion.unit_id == unit_id)
-                             .order_by(col(FrameworkCriterion.position), col(FrameworkCriterion.id))))
-
-
-def judgements(session: Session, dossier_id: int, *, unit_id: int | None = None) -> dict[int, CriterionJudgement]:
-    query = select(CriterionJudgement).where(CriterionJudgement.dossier_id == dossier_id,
-                                             CriterionJudgement.round == service.round_of(session, dossier_id))
-    if unit_id is not None:
-        query = query.where(CriterionJudgement.unit_id == unit_id)
-    return {j.criterion_id: j for j in session.exec(query)}
-
-
-def results(session: Session, dossier_id: int) -> dict[int, UnitResult]:
-    current = service.round_of(session, dossier_id)
-    return {r.unit_id: r for r in session.exec(select(UnitResult).where(UnitResult.dossier_id == dossier_id,
-                                                                        UnitResult.round == current))}
-
-
 def sheet(session: Session, dossier: Dossier, unit: FrameworkUnit) -> UnitSheet:
     items = desk.items(session, dossier)
     items.sort(key=lambda item: unit.id not in item.unit_ids)
     covering = [s for s in desk.sessions(session, dossier.id) if unit.id in s.unit_ids]
-    return UnitSheet(unit, criteria_of(session, unit.id), judgements(session, dossier.id, unit_id=unit.id),
-                     results(session, dossier.id).get(unit.id), items, covering)
+    return UnitSheet(unit, unit_results.criteria_of(session, unit.id),
+                     unit_results.judgements(session, dossier.id, unit_id=unit.id),
+                     unit_results.results(session, dossier.id).get(unit.id), items, covering)
 
 
 def get_criterion(session: Session, criterion_id: int) -> FrameworkCriterion:
@@ -136,7 +117,7 @@ def save(session: Session, dossier_id: int, criterion_id: int, data: JudgementIn
     audit.record(session, actor=by, action="assessment.judged", entity_type="dossier", entity_id=dossier_id,
                  detail={"criterion": criterion.code, "verdict": data.verdict.value if data.verdict else None,
                          "evidence": row.evidence_ids, "sessions": row.session_ids, "version": row.version})
-    compute(session, dossier, unit, as_of=today)
+    unit_results.compute(session, dossier, unit, as_of=today)
     return row
 
 
@@ -158,64 +139,6 @@ def _check_sources(session: Session, dossier: Dossier, unit: FrameworkUnit, evid
         raise SourceRefused()
 
 
-def currency_years(session: Session, dossier: Dossier, unit: FrameworkUnit) -> int:
-    """The unit's currency; else the framework's default for critical criteria, else its default."""
-    if unit.currency_years:
-        return unit.currency_years
-    defaults = (service.framework(session, dossier).default_rules or {}).get("currency_years") or {}
-    return int(defaults.get("critical") or defaults.get("default") or DEFAULT_CURRENCY_YEARS)
-
-
-def sources_of(session: Session, judgement: CriterionJudgement) -> tuple[rules.Source, ...]:
-    """The rule's view of the evidence cited: kind and date; suspect items and sessions held without an
-    identity check do not count (the trace shows them as unusable)."""
-    found = []
-    for item_id in judgement.evidence_ids:
-        item = session.get(Evidence, item_id)
-        if item is not None:
-            on = item.date_to or item.date_from or item.uploaded_at.date()
-            found.append(rules.Source(f"evidence:{item.id}", item.kind.value, on,
-                                      usable=item.verification != Verification.SUSPECT))
-    for session_id in judgement.session_ids:
-        sitting = session.get(AssessmentSession, session_id)
-        if sitting is not None:
-            found.append(rules.Source(f"session:{sitting.id}", sitting.method.value, sitting.held_on,
-                                      usable=sitting.identity_checked))
-    return tuple(found)
-
-
-def compute(session: Session, dossier: Dossier, unit: FrameworkUnit, *, as_of: date) -> UnitResult:
-    """Apply the rule to the unit's current judgements; store the result with its trace."""
-    saved = judgements(session, dossier.id, unit_id=unit.id)
-    inputs = [rules.Judgement(c.code, c.critical, saved[c.id].verdict if c.id in saved else None,
-                              sources_of(session, saved[c.id]) if c.id in saved else ())
-              for c in criteria_of(session, unit.id)]
-    outcome = rules.judge_unit(unit.code, inputs, as_of=as_of,
-                               currency_years=currency_years(session, dossier, unit))
-    row = results(session, dossier.id).get(unit.id) or UnitResult(
-        dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)
-    row.competent, row.trace, row.computed_at, row.carried = outcome.competent, dict(outcome.trace), utcnow(), False
-    session.add(row)
-    session.flush()
-    return row
-
-
-def carry(session: Session, dossier: Dossier) -> None:
-    """Units validated by an earlier decision: recorded as competent, carried, with where they come from."""
-    held = service.carried(session, dossier)
-    existing = results(session, dossier.id)
-    for unit in service.units(session, dossier):
-        if unit.code in held:
-            row = existing.get(unit.id) or UnitResult(
-                dossier_id=dossier.id, round=service.round_of(session, dossier.id), unit_id=unit.id)
-            before = held[unit.code]
-            row.competent, row.carried = True, True
-            row.trace = {"rule": "carried", "unit": unit.code, "decision": before.decision_id,
-                         "validated_on": before.validated_on.isoformat(), "result": "competent"}
-            session.add(row)
-    session.flush()
-
-
 def pending_paper(session: Session, dossier_id: int) -> list[PaperChecklist]:
     return list(session.exec(select(PaperChecklist).where(
         PaperChecklist.dossier_id == dossier_id, PaperChecklist.round == service.round_of(session, dossier_id),
@@ -229,9 +152,9 @@ def refusal_to_finish(session: Session, dossier: Dossier) -> AcquisError | None:
         return service.WrongStep()
     if pending_paper(session, dossier.id):
         return NotAllJudged(gettext("Une fiche papier attend encore la confirmation d'une deuxième personne."))
-    saved = judgements(session, dossier.id)
+    saved = unit_results.judgements(session, dossier.id)
     for unit in service.to_assess(session, dossier):
-        if any(c.id not in saved or saved[c.id].verdict is None for c in criteria_of(session, unit.id)):
+        if any(c.id not in saved or saved[c.id].verdict is None for c in unit_results.criteria_of(session, unit.id)):
             return NotAllJudged()
     return None
 
@@ -243,12 +166,12 @@ def finish(session: Session, dossier_id: int, *, by: User, today: date) -> dict[
     if refusal := refusal_to_finish(session, dossier):
         raise refusal
     for unit in service.to_assess(session, dossier):
-        compute(session, dossier, unit, as_of=today)
-    carry(session, dossier)
+        unit_results.compute(session, dossier, unit, as_of=today)
+    unit_results.carry(session, dossier)
     state = service.state(session, dossier_id)
     state.finished_at = utcnow()
     session.add(state)
-    found = results(session, dossier_id)
+    found = unit_results.results(session, dossier_id)
     dossiers.transition(session, dossier, DossierStatus.ASSESSED, by=by)
     audit.record(session, actor=by, action="assessment.finished", entity_type="dossier", entity_id=dossier_id,
                  detail={"competent": sorted(r.unit_id for r in found.values() if r.competent),

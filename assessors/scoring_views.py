@@ -13,7 +13,7 @@ from acquis.db import SessionDep
 from acquis.errors import AcquisError, Invalid
 from acquis.forms import FormDep
 from acquis.web import render, show_refusal
-from assessors import desk, moderation, pages, paper, scoring, service
+from assessors import desk, moderation, pages, paper, scoring, service, unit_results
 from assessors.inputs import JudgementInput
 from assessors.models import DossierAssessment
 from assessors.rules import Verdict
@@ -128,7 +128,7 @@ def _paper_page(request: Request, session: Session, checklist_id: int, *, user: 
     dossier = service.load_dossier(session, row.dossier_id)
     unit = next(u for u in service.units(session, dossier) if u.id == row.unit_id)
     return render(request, "assessors/paper.html", status_code=status_code, **pages.dossier_context(
-        session, dossier, checklist=row, unit=unit, criteria=scoring.criteria_of(session, unit.id),
+        session, dossier, checklist=row, unit=unit, criteria=unit_results.criteria_of(session, unit.id),
         keyed_by=session.get(User, row.keyed_by_id) if row.keyed_by_id else None,
         confirm_refusal=paper.refusal_to_confirm(row, dossier, user=user), **extra))
 
@@ -158,7 +158,7 @@ def results_context(session: Session, dossier_id: int, *, user: User) -> dict[st
         dossier, _ = service.require(session, dossier_id, user=user, purposes=EVERYONE)
     state = session.get(DossierAssessment, dossier_id)
     return pages.dossier_context(session, dossier, units=service.units(session, dossier),
-                                 results=scoring.results(session, dossier_id),
+                                 results=unit_results.results(session, dossier_id),
                                  moderations=moderation.history(session, dossier_id),
                                  reasons=state.moderation_reasons if state else [])
 

@@ -16,7 +16,7 @@ from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.storage import Store
-from assessors import drive, paper, registry, scoring, service
+from assessors import drive, paper, registry, service, unit_results
 from assessors.inputs import AccreditationCreate, JudgementInput, ProfileUpdate
 from assessors.models import Accreditation
 from assessors.rules import Verdict
@@ -142,7 +142,7 @@ def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, t
     sitting = drive.scheduled(session, dossier, assessor=assessor, registrar=registrar, today=today, place=PLACE,
                               time="09:00")
     units = service.to_assess(session, dossier)
-    critical = [c for c in scoring.criteria_of(session, units[0].id) if c.critical]
+    critical = [c for c in unit_results.criteria_of(session, units[0].id) if c.critical]
     photo_only = critical[0].id if target == "partial" and critical else None
     drive.scored(session, dossier, partial(_judge, target, sitting=sitting.id, photo=photo, photo_only=photo_only),
                  by=assessor, today=today, units=units[:2] if target == "scoring" else units)
@@ -164,7 +164,7 @@ def _drive(session: Session, settings: Settings, dossier: Dossier, photo: int, t
 def _paper(session: Session, dossier_id: int, units: list[FrameworkUnit], *, sitting: int, by: User) -> None:
     """The next unit's paper checklist, keyed in from the same sitting: it waits for a second person."""
     if len(units) > 2:
-        verdicts = {c.id: Verdict.MET for c in scoring.criteria_of(session, units[2].id)}
+        verdicts = {c.id: Verdict.MET for c in unit_results.criteria_of(session, units[2].id)}
         paper.key_in(session, dossier_id, units[2].id, session_id=sitting, verdicts=verdicts,
                      comment="Fiche remplie sur le chantier, sans écran.", by=by)
 

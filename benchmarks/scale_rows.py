@@ -13,9 +13,10 @@ from typing import Any
 
 from acquis.auth.models import Role
 from acquis.config import Settings
-from assessors import rules, scoring
+from assessors import rules
 from assessors.models import Declaration, Method, ModerationOutcome, Source
 from assessors.rules import Verdict
+from assessors.unit_results import DEFAULT_CURRENCY_YEARS
 from benchmarks.scale_world import Plan, Staff
 from validation.dossiers import identity, portfolio, search
 from validation.dossiers.models import (
@@ -321,7 +322,7 @@ def _judge_unit(ctx: Context, one: Plan, unit: FrameworkUnit) -> rules.UnitRulin
               for position, c in enumerate(one.trade.criteria[unit.id])]
     defaults = (one.trade.framework.default_rules or {}).get("currency_years") or {}
     years = unit.currency_years or int(defaults.get("critical") or defaults.get("default")
-                                       or scoring.DEFAULT_CURRENCY_YEARS)
+                                       or DEFAULT_CURRENCY_YEARS)
     return rules.judge_unit(unit.code, judged, as_of=one.assessed_on, currency_years=years)
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from acquis.auth.models import Role
 from acquis.config import Settings
-from assessors import appeals, assignment, desk, jury, scoring, service
+from assessors import appeals, assignment, desk, jury, service, unit_results
 from assessors.models import AppealOutcome, ValidatedUnit
 from tests.support.assessors import assigned, cast, decided, to_jury, today
 from tests.support.web import UserFactory, log_in, post_form
@@ -51,7 +51,7 @@ def test_on_a_tie_the_presidents_vote_decides(session: Session, settings: Settin
     to_jury(session, settings, c)
     assigned(session, c, c.moderator, AccessPurpose.JURY)
     assigned(session, c, c.registrar, AccessPurpose.JURY, president=True)
-    found = scoring.results(session, c.dossier.id)
+    found = unit_results.results(session, c.dossier.id)
     first = service.units(session, c.dossier)[0].id
     yes = {unit_id: True for unit_id in found}
     jury.vote(session, c.dossier.id, choices=yes, by=c.registrar)

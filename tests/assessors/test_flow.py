@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from acquis.audit import AuditEvent
 from acquis.config import Settings
-from assessors import jury, scoring, service
+from assessors import jury, service, unit_results
 from assessors.models import GapPlan, ValidatedUnit
 from tests.support.assessors import cast, decided, scheduled, score_all
 from tests.support.web import UserFactory
@@ -21,7 +21,7 @@ def test_a_critical_criterion_met_only_on_a_photo_leaves_its_unit_not_competent_
     c = cast(session, settings, users)
     decision_id = decided(session, settings, c, photo_only="MAC-U1-E1-C1")
 
-    results = scoring.results(session, c.dossier.id)
+    results = unit_results.results(session, c.dossier.id)
     units = {u.code: u for u in service.units(session, c.dossier)}
     first = results[units["MAC-U1"].id]
     assert not first.competent
@@ -86,5 +86,5 @@ def test_an_unmet_criterion_stops_its_unit(session: Session, settings: Settings,
     sitting = scheduled(session, c)
     score_all(session, c, sitting, unmet=frozenset({"MAC-U2-E1-C2"}))
     units = {u.code: u.id for u in service.units(session, c.dossier)}
-    result = scoring.results(session, c.dossier.id)[units["MAC-U2"]]
+    result = unit_results.results(session, c.dossier.id)[units["MAC-U2"]]
     assert not result.competent and result.trace["why"] == "not_yet_met"

@@ -16,7 +16,7 @@ from acquis.audit import AuditEvent
 from acquis.auth.models import Role, User
 from acquis.config import Settings
 from acquis.errors import Conflict
-from assessors import appeals, desk, jury, moderation, scoring, service
+from assessors import appeals, desk, jury, moderation, scoring, service, unit_results
 from assessors.inputs import JudgementInput, PlanInput, SessionInput
 from assessors.models import AppealOutcome, AppealWaiver, Method, ModerationOutcome
 from assessors.rules import Verdict
@@ -60,7 +60,7 @@ def reassessed(session: Session, settings: Settings, c: Cast) -> int:
         method=Method.PRACTICAL_TASK, held_on=today(), place="Centre de Kayes", unit_ids=[u.id for u in units],
         identity_checked=True), by=c.assessor)
     for unit in units:
-        for criterion in scoring.criteria_of(session, unit.id):
+        for criterion in unit_results.criteria_of(session, unit.id):
             scoring.save(session, c.dossier.id, criterion.id, JudgementInput(
                 verdict=Verdict.MET, session_ids=[sitting.id]), by=c.assessor, today=today())
     moderation.finish_assessment(session, c.dossier.id, by=c.assessor, today=today(), settings=settings)

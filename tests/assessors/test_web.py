@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from acquis.audit import AuditEvent
 from acquis.auth.models import Role
 from acquis.config import Settings
-from assessors import assignment, moderation, scoring, service
+from assessors import assignment, moderation, service, unit_results
 from tests.support.assessors import accredit, assigned, cast, decided, scheduled, score_all, to_jury, today
 from tests.support.web import UserFactory, log_in, post_form
 from validation.dossiers.models import AccessPurpose
@@ -73,7 +73,7 @@ def test_each_click_is_saved_and_a_stale_save_by_another_assessor_is_refused_wit
     accredit(session, second, c.framework.code, by=c.admin)
     assigned(session, c, second, AccessPurpose.ASSESS)
     unit = service.units(session, c.dossier)[1]
-    criterion = scoring.criteria_of(session, unit.id)[0]
+    criterion = unit_results.criteria_of(session, unit.id)[0]
     url = f"/assessments/{c.dossier.id}/criteria/{criterion.id}"
 
     log_in(client, "assessor")
@@ -93,7 +93,7 @@ def test_each_click_is_saved_and_a_stale_save_by_another_assessor_is_refused_wit
     assert stale.status_code == 200 and stale.headers["HX-Retarget"] == f"#criterion-{criterion.id}"
     assert "Quelqu&#39;un d&#39;autre a modifié ce critère" in stale.text
     assert 'value="met" checked' in stale.text, "the current state is shown, not the refused one"
-    judgement = scoring.judgements(session, c.dossier.id)[criterion.id]
+    judgement = unit_results.judgements(session, c.dossier.id)[criterion.id]
     session.refresh(judgement)
     assert judgement.verdict == "met" and judgement.comment == "Dosage juste"
     plain = post_form(client, url, {"verdict": "not_yet_met", "version": "0"}, page=screen)
@@ -111,20 +111,20 @@ def test_a_paper_checklist_counts_only_once_a_second_person_confirms_it(
     c = cast(session, settings, users)
     sitting = scheduled(session, c)
     unit = service.units(session, c.dossier)[1]
-    criteria = scoring.criteria_of(session, unit.id)
+    criteria = unit_results.criteria_of(session, unit.id)
     log_in(client, "assessor")
     form = f"/assessments/{c.dossier.id}/units/{unit.id}/paper"
     assert "MAC-U2-E1-C1" in client.get(f"/assessments/{c.dossier.id}/units/{unit.id}/checklist").text
     keyed = post_form(client, form, {"session_id": str(sitting), "comment": "Fiche du chantier",
                                      **{f"verdict-{k.id}": "met" for k in criteria}}, page=form)
     checklist = keyed.headers["location"]
-    assert scoring.results(session, c.dossier.id) == {}, "nothing counts before the confirmation"
+    assert unit_results.results(session, c.dossier.id) == {}, "nothing counts before the confirmation"
     refused = post_form(client, f"{checklist}/confirm", {}, page=checklist)
     assert refused.status_code == 409
     client.cookies.clear()
     log_in(client, "registrar")
     assert post_form(client, f"{checklist}/confirm", {}, page=checklist).status_code == 303
-    result = scoring.results(session, c.dossier.id)[unit.id]
+    result = unit_results.results(session, c.dossier.id)[unit.id]
     assert result.competent
 
 

@@ -10,7 +10,7 @@ from acquis import audit
 from acquis.auth.models import Role
 from acquis.config import Settings
 from acquis.db import utcnow
-from assessors import scoring
+from assessors import unit_results
 from certificates import issuing, keystore, service
 from certificates.models import Certificate
 from certificates.offline_verification import verify_seal_text
@@ -72,7 +72,7 @@ def test_a_decision_validating_nothing_cannot_be_certified(client: TestClient, s
                                                             users: UserFactory) -> None:
     c = cast(session, settings, users)
     unmet = frozenset(criterion.code for unit in dossiers.units(session, c.dossier.id)
-                      for criterion in scoring.criteria_of(session, unit.id))
+                      for criterion in unit_results.criteria_of(session, unit.id))
     decided(session, settings, c, unmet=unmet)
     with_key(session, settings)
     log_in(client, "registrar")

@@ -20,7 +20,7 @@ from acquis.auth.models import User
 from acquis.config import Settings
 from acquis.db import utcnow
 from acquis.storage import Recovered, Store
-from assessors import scoring
+from assessors import unit_results
 from assessors.models import CriterionJudgement
 from certificates import keystore
 from certificates.offline_verification import verify_seal_text
@@ -271,7 +271,7 @@ def two_assessors(session: Session, settings: Settings, users: UserFactory) -> t
     scheduled(session, c)
     assigned(session, c, c.moderator, AccessPurpose.ASSESS)  # "assessor2": a panel may have several assessors
     unit = service.units(session, c.dossier.id)[0]
-    return c.dossier.id, unit.id, scoring.criteria_of(session, unit.id)[0].id
+    return c.dossier.id, unit.id, unit_results.criteria_of(session, unit.id)[0].id
 
 
 def judgement(session: Session, criterion_id: int) -> CriterionJudgement:
