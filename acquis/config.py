@@ -1,4 +1,4 @@
-"""Settings: the only module that reads the environment (the ACQUIS_* variables of CONTRACT.md)."""
+"""Settings: the only module that reads the environment (the ACQUIS_* variables of docs/contract.md)."""
 
 import os
 import secrets
@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     issuer_code: str = "ML-ANPE"
     issuer_name_fr: str = "Agence nationale pour l'emploi (démonstration)"
     issuer_name_en: str = "National Employment Agency (demo)"
-    certificate_prefix: str = "ML"
 
     session_hours: int = 12
     api_token_days: int = 90

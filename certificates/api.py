@@ -70,7 +70,7 @@ OPENAPI_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 @csrf_exempt
 def verify_certificate_api(request: Request, session: SessionDep, settings: SettingsDep,
                            asked: scanning.Presented | str = Depends(verify_input)) -> dict[str, Any]:
-    """Anyone may call it, without an account: it returns CONTRACT.md's verification result."""
+    """Anyone may call it, without an account: it returns the verification result of docs/contract.md."""
     client = online_verification.client_hash(settings, request.client.host if request.client else None)
     if isinstance(asked, str):
         online_verification.check_number_rate(session, client)

@@ -193,7 +193,7 @@ def verify(
     revocation: Revocation | None = None,
     issuer_id: str | None = None,
 ) -> VerificationResult:
-    """CONTRACT.md's verification result for a credential JSON, like verify_seal_text for a seal.
+    """The verification result (docs/contract.md) for a credential JSON, like verify_seal_text for a seal.
 
     Only an unusable trust list raises (TrustListInvalid)."""
     known = trusted_keys(trust_list)

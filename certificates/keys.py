@@ -148,7 +148,7 @@ def jwk_entry(
     not_after: datetime | None,
     compromised_since: datetime | None,
 ) -> dict[str, Any]:
-    """The key's trust-list entry, exactly the JWK shape of CONTRACT.md."""
+    """The key's trust-list entry, exactly the JWK shape of docs/certificate-format.md."""
     # A compromised key without a date (or a date on a healthy key) would make verifiers
     # disagree on which seals to trust; refuse to publish such an entry.
     if status not in KEY_STATUSES or (status == "compromised") != (compromised_since is not None):

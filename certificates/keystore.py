@@ -204,7 +204,7 @@ def jwk(row: IssuerKey) -> dict[str, Any]:
 
 
 def trust_list(session: Session, *, settings: Settings) -> dict[str, Any]:
-    """The issuer's public keys, exactly CONTRACT.md's JWKS-shaped trust list."""
+    """The issuer's public keys, exactly the JWKS-shaped trust list of docs/contract.md."""
     return {
         "issuer": {"code": settings.issuer_code,
                    "name": {"fr": settings.issuer_name_fr, "en": settings.issuer_name_en}},

@@ -1,5 +1,5 @@
-"""Seal verification offline: a QR text and a trust list in, CONTRACT.md's verification result out (no database;
-online_verification.py adds what only the registry knows)."""
+"""Seal verification offline: a QR text and a trust list in, the verification result of docs/contract.md out
+(no database; online_verification.py adds what only the registry knows)."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from certificates.keys import KEY_STATUSES, KeyEntryInvalid, iso_utc, kid_for, p
 
 
 class TrustListInvalid(Invalid):
-    """The trust list is not a JWKS-shaped list of Ed25519 issuer keys as CONTRACT.md describes."""
+    """The trust list is not a JWKS-shaped list of Ed25519 issuer keys as docs/certificate-format.md describes."""
 
     code = "trust-list-invalid"
 
@@ -50,7 +50,7 @@ class UnitOrigin(TypedDict):
 
 
 class CertificateView(TypedDict, total=False):
-    """What a genuine seal or credential says (CONTRACT.md); online, the registry adds the titles and issuer."""
+    """What a genuine seal or credential says (docs/contract.md); online, the registry adds the titles and issuer."""
 
     number: str
     holder_name: str | None
@@ -77,7 +77,7 @@ class Withdrawn(TypedDict):
 
 
 class VerificationResult(TypedDict):
-    """CONTRACT.md's verification result, the same from every door."""
+    """The verification result of docs/contract.md, the same from every door."""
 
     verdict: str  # valid, revoked, expired, superseded, reissued, invalid, unknown-key, malformed, not-found
     checks: Checks

@@ -298,7 +298,7 @@ def effective_status(cert: Certificate, *, now: datetime | None = None) -> str:
 
 
 def summary(cert: Certificate, *, settings: Settings) -> dict[str, Any]:
-    """CONTRACT.md's `acquis certificates list --json` object."""
+    """The `acquis certificates list --json` object of docs/contract.md."""
     return {
         "number": cert.number, "holder_name": cert.holder_name, "birth_date": cert.birth_date.isoformat(),
         "framework_code": cert.framework_code, "framework_version": cert.framework_version,

@@ -1,4 +1,4 @@
-"""The dossier JSON API of CONTRACT.md: the caller's dossiers, and evidence in and out."""
+"""The dossier JSON API of docs/contract.md: the caller's dossiers, and evidence in and out."""
 
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -21,7 +21,8 @@ from validation.dossiers.models import Evidence, EvidenceFile, EvidenceKind
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
 
-# What people and scripts also call the kinds (DOMAIN.md's words), mapped to the kinds' codes.
+# What people and scripts also call the kinds (the everyday words of docs/architecture.md, "The process"),
+# mapped to the kinds' codes.
 KIND_ALIASES = {
     "photo": "photo_of_work", "picture": "photo_of_work", "image": "photo_of_work", "video": "video_of_work",
     "visa": "work_visa_or_iqama", "work_visa": "work_visa_or_iqama", "residence_permit": "work_visa_or_iqama",

@@ -49,7 +49,7 @@ class ConsentMethod(StrEnum):
 
 
 class EvidenceKind(StrEnum):
-    """The evidence types of DOMAIN.md, named as the frameworks' `evidence_types` name them."""
+    """The evidence types of docs/architecture.md ("The process"), named as frameworks' `evidence_types` name them."""
 
     EMPLOYER_ATTESTATION = "employer_attestation"
     CONTRACT = "contract"
