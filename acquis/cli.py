@@ -91,11 +91,13 @@ def users_create(
 
 
 @users_app.command("token")
-def users_token(login: str, days: Annotated[int, typer.Option(min=1, max=3650)] = 90) -> None:
+def users_token(login: str, days: Annotated[int | None, typer.Option(
+        min=1, max=3650, help="Days the token lasts (default: ACQUIS_API_TOKEN_DAYS, 90).")] = None) -> None:
     """Print a new bearer token for the JSON API (shown once, stored hashed)."""
-    with database() as session:
+    settings = load_settings()
+    with database(settings) as session:
         user = auth_service.get_by_login(session, login)
-        token = auth_service.issue_api_token(session, user, days=days, by=None)
+        token = auth_service.issue_api_token(session, user, days=days or settings.api_token_days, by=None)
         session.commit()
     typer.echo(token)
 

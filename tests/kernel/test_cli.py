@@ -3,19 +3,20 @@
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from acquis.audit import AuditEvent
-from acquis.auth.models import User
+from acquis.auth.models import ApiToken, User
 from acquis.config import Settings
 
 
-def acquis(settings: Settings, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def acquis(settings: Settings, *args: str, stdin: str = "", **env_vars: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ACQUIS_DATABASE_URL": settings.database_url, "ACQUIS_DATA_DIR": str(settings.data_dir),
-           "ACQUIS_SECRET_KEY": settings.secret_key}
+           "ACQUIS_SECRET_KEY": settings.secret_key, **env_vars}
     return subprocess.run([sys.executable, "-m", "acquis", *args], input=stdin, env=env, capture_output=True,
                           text=True, timeout=120)
 
@@ -58,6 +59,16 @@ def test_users_token_gives_a_working_bearer_token(settings: Settings, client: Te
     assert revoked.returncode == 0 and "revoked 1 token" in revoked.stdout
     dead = client.get("/", headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
     assert dead.status_code == 401
+
+
+def test_users_token_lasts_the_configured_days_unless_told(settings: Settings, session: Session) -> None:
+    acquis(settings, "users", "create", "--role", "registrar", "--login", "reg", "--name", "Moussa",
+           "--password-stdin", stdin="long enough pw\n")
+    for args in ((), ("--days", "30")):
+        assert acquis(settings, "users", "token", "reg", *args, ACQUIS_API_TOKEN_DAYS="7").returncode == 0
+    lives = sorted(round((token.expires_at - token.created_at) / timedelta(days=1))
+                   for token in session.exec(select(ApiToken)))
+    assert lives == [7, 30]
 
 
 def test_demo_seed_is_idempotent_and_prints_the_accounts(settings: Settings, session: Session) -> None:
