@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import HTTPConnection, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from acquis.asgi_middleware import HttpMiddleware
 from acquis.config import Settings
 from acquis.deps import app_settings
 from acquis.errors import AcquisError
@@ -71,16 +72,10 @@ def host_name(host: str) -> str | None:
     return name.rstrip(".") or None
 
 
-class HostMiddleware:
+class HostMiddleware(HttpMiddleware):
     """Outermost layer: the client and scheme from trusted proxies, the Host checked, Location made relative."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         known = edge(app_settings(HTTPConnection(scope)))
         forwarded(scope, known)
         host = Headers(scope=scope).get("host")

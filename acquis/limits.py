@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from acquis.asgi_middleware import HttpMiddleware
 from acquis.config import Settings
 from acquis.deps import app_settings
 from acquis.errors import TooLarge
@@ -36,17 +37,14 @@ class RequestTooLarge(TooLarge):
     default_message = N_("La requête est trop volumineuse : %(megabytes)s Mo au plus.")
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """Refuse bodies past their route's limit with the JSON or HTML 413, before the app reads any of it."""
 
     def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
-        self.app = app
+        super().__init__(app)
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         declared = _declared_length(headers)
         bodiless = declared == 0 or "content-length" not in headers  # a malformed length is bounded as it streams

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from uvicorn.config import LOGGING_CONFIG
 
 from acquis import metrics
+from acquis.asgi_middleware import HttpMiddleware
 from acquis.config import Settings
 
 log = logging.getLogger("acquis.access")
@@ -57,18 +58,12 @@ def route_template(scope: Scope) -> str:
     return path if isinstance(path, str) and path else UNMATCHED
 
 
-class RequestMiddleware:
+class RequestMiddleware(HttpMiddleware):
     """Outermost: sees every request, including those answered by an error page.
 
-    Plain ASGI, like acquis.web.ShellMiddleware, and for the same reason (no task or queue per request)."""
+    Plain ASGI, like acquis.web.ShellMiddleware (acquis/asgi_middleware.py says why)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = request_id_from(scope)
         scope.setdefault("state", {})["request_id"] = request_id  # request.state.request_id, for error pages
         current_request_id.set(request_id)

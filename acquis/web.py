@@ -15,9 +15,10 @@ from sqlmodel import Session
 from starlette.datastructures import URL, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from acquis import i18n, telemetry
+from acquis.asgi_middleware import HttpMiddleware
 from acquis.auth.guard import CSRF_COOKIE, LoginRequired, csrf_seed, csrf_token
 from acquis.deps import app_settings
 from acquis.errors import AcquisError
@@ -148,19 +149,11 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-class ShellMiddleware:
-    """Per request: the language, the CSRF seed cookie and the security headers.
+class ShellMiddleware(HttpMiddleware):
+    """Per request: the language, the CSRF seed cookie and the security headers (plain ASGI: see
+    acquis/asgi_middleware.py)."""
 
-    Plain ASGI rather than BaseHTTPMiddleware: that one runs the app in a task of its own and streams the
-    response through a queue, which cost more than the QR page's own work."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         lang = i18n.negotiate(request.query_params.get("lang") or request.cookies.get(i18n.LANG_COOKIE),
                               request.headers.get("accept-language"))

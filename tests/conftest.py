@@ -22,6 +22,9 @@ from tests.support.browser import CHROMIUM_ARGS, chromium_path, serving
 from tests.support.postgres import Cluster, find_bindir
 from tests.support.web import UserFactory
 
+# Fixtures kept beside the helpers they serve (pg_tools and restore_url, for the backup tests).
+pytest_plugins = ["tests.support.backup"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # No scheduled job runs behind a test's back (a lapse in the middle of a dossier test); tests/kernel/test_jobs.py
 # turns the scheduler on where it is the subject. Servers the tests start inherit this too.

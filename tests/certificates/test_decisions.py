@@ -19,7 +19,7 @@ from tests.support.certificates import acquis, with_key
 from tests.support.web import UserFactory, log_in, post_form
 from validation.dossiers import service as dossiers
 from validation.dossiers.models import Dossier
-from validation.dossiers.status import DossierStatus as S
+from validation.dossiers.status import DossierStatus
 
 
 def test_registrar_certifies_a_partial_decision_and_only_its_holder_downloads_it(
@@ -42,7 +42,7 @@ def test_registrar_certifies_a_partial_decision_and_only_its_holder_downloads_it
     seal = verify_seal_text(cert.qr_text, keystore.trust_list(session, settings=settings), now=utcnow())
     assert seal["verdict"] == "valid" and seal["certificate"]["units"] == [1, 2, 3, 4]
     session.expire_all()
-    assert session.get(Dossier, c.dossier.id).status == S.PARTIALLY_CERTIFIED
+    assert session.get(Dossier, c.dossier.id).status == DossierStatus.PARTIALLY_CERTIFIED
     assert audit.verify(session) is None
     # Issuing again (button pressed twice, or the service called again) gives the same certificate.
     again = post_form(client, f"/dossiers/{c.dossier.id}/certificate", {}, page=f"/dossiers/{c.dossier.id}")

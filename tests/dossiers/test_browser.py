@@ -7,16 +7,9 @@ from playwright.sync_api import Browser, Page
 from sqlmodel import Session
 
 from acquis.auth.models import Role
+from tests.support.browser import consent_and_jobs, log_in, log_out, new_dossier_with_evidence, screenshot
 from tests.support.browser import fits_the_phone as browser_fits
-from tests.support.browser import log_in, log_out, screenshot
-from tests.support.dossiers import (
-    add_jobs,
-    jpeg,
-    publish_framework,
-    record_oral_consent,
-    register_candidate,
-    upload_evidence,
-)
+from tests.support.dossiers import jpeg, publish_framework, register_candidate
 from tests.support.web import UserFactory
 from validation.dossiers.seed import sample_pdf, sample_wav
 
@@ -50,19 +43,12 @@ def test_counsellor_builds_a_dossier_and_registrar_declares_it_admissible(
         "phone": "76 45 45 45", "region": "Kayes", "commune": "Diéma"})
     assert re.fullmatch(r"\d{10}", code)
     assert login == "+22376454545"
-    page.click("#to-candidate")
-    record_oral_consent(page)
-    add_jobs(page, JOBS)
+    consent_and_jobs(page, JOBS)
     assert "Arabie saoudite" in page.inner_text("#timeline") and "Côte d’Ivoire" in page.inner_text("#timeline")
     fits_the_phone(page)
     screenshot(page, f"dossier-candidate-{database_url.split(':')[0].split('+')[0]}")
 
-    page.click("#new-dossier")
-    page.click("#dossier-form button[type=submit]")
-    page.wait_for_selector("#dossier-title")
-    dossier_url = page.url
-    for kind, name, media_type, data in EVIDENCE:
-        upload_evidence(page, kind, name, media_type, data)
+    dossier_url = new_dossier_with_evidence(page, EVIDENCE)
     assert page.locator("#evidence-list li[id^=evidence-]").count() == 3
     page.click("form[data-move=submitted] button")
     page.wait_for_selector("#dossier-status [data-status=submitted]")

@@ -4,7 +4,6 @@ named by verify and refused by restore; a restore never writes over data."""
 
 import hashlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,8 @@ from certificates.models import Certificate
 from tests.support.backup import (
     acquis,
     backed_up,
-    empty_database,
     evidence_file,
     newest_manifest,
-    put_pg_tools_on_path,
     restore_args,
     restored_settings,
 )
@@ -30,15 +27,7 @@ from tests.support.certificates import issued
 from tests.support.dossiers import png
 from validation.dossiers.models import EvidenceFile
 
-
-@pytest.fixture(autouse=True)
-def pg_tools(monkeypatch: pytest.MonkeyPatch) -> None:
-    put_pg_tools_on_path(monkeypatch)
-
-
-@pytest.fixture
-def restore_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str | None]:
-    yield from empty_database(request, settings)
+pytestmark = pytest.mark.usefixtures("pg_tools")
 
 
 def test_a_backup_restores_into_an_empty_place_with_its_rows_files_and_keys(

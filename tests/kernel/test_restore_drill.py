@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,9 +25,7 @@ from certificates import issuing, online_verification, service
 from certificates.models import Certificate, CertificateStatus
 from tests.support.backup import (
     acquis,
-    empty_database,
     evidence_file,
-    put_pg_tools_on_path,
     restore_args,
     restored_settings,
 )
@@ -41,15 +38,7 @@ from validation.dossiers.inputs import EvidenceCreate
 from validation.dossiers.models import Candidate, Dossier, Evidence, EvidenceFile, EvidenceKind
 from validation.dossiers.status import DossierStatus
 
-
-@pytest.fixture(autouse=True)
-def pg_tools(monkeypatch: pytest.MonkeyPatch) -> None:
-    put_pg_tools_on_path(monkeypatch)
-
-
-@pytest.fixture
-def restore_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str | None]:
-    yield from empty_database(request, settings)
+pytestmark = pytest.mark.usefixtures("pg_tools")
 
 State = tuple[frozenset[int], frozenset[str]]  # the evidence ids and certificate numbers the database holds
 VERDICTS = {CertificateStatus.ISSUED: "valid", CertificateStatus.REVOKED: "revoked",

@@ -21,16 +21,17 @@ from acquis.auth.models import Role
 from acquis.config import Settings
 from certificates.scanning import qr_text_in_pdf
 from tests.support.assessors import accredit, choose, declare, score_unit
-from tests.support.browser import fits_the_phone, log_in, log_out, screenshot, serving
-from tests.support.certificates import with_key
-from tests.support.dossiers import (
-    add_jobs,
-    jpeg,
-    publish_framework,
-    record_oral_consent,
-    register_candidate,
-    upload_evidence,
+from tests.support.browser import (
+    consent_and_jobs,
+    fits_the_phone,
+    log_in,
+    log_out,
+    new_dossier_with_evidence,
+    screenshot,
+    serving,
 )
+from tests.support.certificates import with_key
+from tests.support.dossiers import jpeg, publish_framework, register_candidate
 from tests.support.postgres import free_port
 from tests.support.web import UserFactory
 from validation.dossiers.seed import sample_pdf
@@ -118,9 +119,7 @@ def counsellor_registers_the_candidate(page: Page, s: Story) -> tuple[str, str]:
     page.click("a[href$='/candidates/new']")
     slip = register_candidate(page, CANDIDATE)
     assert s.says["slip"] in page.inner_text("#registered")
-    page.click("#to-candidate")
-    record_oral_consent(page)
-    add_jobs(page, JOBS)
+    consent_and_jobs(page, JOBS)
     timeline = page.inner_text("#timeline")
     assert s.says["saudi"] in timeline and s.says["ivory"] in timeline
     s.shot(page, "1-candidate")
@@ -129,12 +128,8 @@ def counsellor_registers_the_candidate(page: Page, s: Story) -> tuple[str, str]:
 
 def counsellor_opens_a_dossier_with_evidence(page: Page, s: Story) -> int:
     """The mason dossier, a photo of work (linked to the first unit) and a payslip, submitted; returns its id."""
-    page.click("#new-dossier")
-    page.click("#dossier-form button[type=submit]")
-    page.wait_for_selector("#dossier-title")
-    dossier_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
-    for kind, name, media_type, data in EVIDENCE:
-        upload_evidence(page, kind, name, media_type, data, first_unit=kind == "photo_of_work")
+    dossier_url = new_dossier_with_evidence(page, EVIDENCE, linked_kind="photo_of_work")
+    dossier_id = int(dossier_url.rstrip("/").rsplit("/", 1)[1])
     assert page.locator("#evidence-list li[id^=evidence-]").count() == len(EVIDENCE)
     page.click("form[data-move=submitted] button")
     page.wait_for_selector("#dossier-status [data-status=submitted]")

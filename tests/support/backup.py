@@ -1,5 +1,5 @@
-"""Helpers for the backup tests: the PostgreSQL client programs on the PATH, an empty database to restore into,
-files that rows name, and what a backup folder holds."""
+"""Helpers for the backup tests: the PostgreSQL client programs on the PATH, an empty database to restore into
+(fixtures, registered by tests/conftest.py), files that rows name, and what a backup folder holds."""
 
 import json
 import os
@@ -30,14 +30,16 @@ def acquis(settings: Settings, *args: str, **env: str) -> Result:
     return CliRunner().invoke(cli.app, list(args), env=environment, catch_exceptions=False)
 
 
-def put_pg_tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def pg_tools(monkeypatch: pytest.MonkeyPatch) -> None:
     """pg_dump and pg_restore of the server the tests start, first on the PATH (Debian keeps them off it)."""
     bindir = find_bindir()
     if bindir is not None:
         monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
-def empty_database(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str | None]:
+@pytest.fixture
+def restore_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str | None]:
     """Where a restore puts the database: None on SQLite (the new data dir's own), else a new empty
     PostgreSQL database, dropped at the end."""
     if settings.is_sqlite:

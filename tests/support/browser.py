@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page
 
+from tests.support.dossiers import Job, add_jobs, record_oral_consent, upload_evidence
 from tests.support.postgres import free_port
 from tests.support.web import PASSWORD
 
@@ -18,6 +19,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+Upload = tuple[str, str, str, bytes]  # evidence kind, file name, media type, content
 
 
 def chromium_path() -> str | None:
@@ -71,3 +73,22 @@ def log_out(page: Page) -> None:
     """The header's log-out button (any language); waits until the page shows nobody logged in."""
     page.click("header .who button[type=submit]")
     page.wait_for_selector("header .who", state="detached")
+
+
+def consent_and_jobs(page: Page, jobs: tuple[Job, ...]) -> None:
+    """From the counsellor's registration slip: on to the candidate's page, oral consent, then each job abroad."""
+    page.click("#to-candidate")
+    record_oral_consent(page)
+    add_jobs(page, jobs)
+
+
+def new_dossier_with_evidence(page: Page, evidence: tuple[Upload, ...], *, linked_kind: str | None = None) -> str:
+    """From the candidate's page: a new dossier, then each file uploaded (those of `linked_kind` linked to the
+    first unit); returns the dossier's URL."""
+    page.click("#new-dossier")
+    page.click("#dossier-form button[type=submit]")
+    page.wait_for_selector("#dossier-title")
+    dossier_url = page.url
+    for kind, name, media_type, data in evidence:
+        upload_evidence(page, kind, name, media_type, data, first_unit=kind == linked_kind)
+    return dossier_url
