@@ -40,5 +40,4 @@ def utc_minute(value: datetime | None) -> str:
 
 
 def _spoken(language: str | None) -> str:
-    chosen = language or i18n.current_language.get()
-    return chosen if chosen in i18n.LANGUAGES else i18n.DEFAULT
+    return i18n.spoken(language or i18n.current_language.get())

@@ -57,9 +57,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def spoken(language: str | None) -> str:
+    """`language` if Acquis speaks it, else French (a text or a date for a reader whose language it lacks)."""
+    return language if language in LANGUAGES else DEFAULT
+
+
 def gettext_in(language: str, message: str) -> str:
     """The message in a person's own language (a text message, a letter) when Acquis speaks it, else in French."""
-    return translations(language if language in LANGUAGES else DEFAULT).gettext(message)
+    return translations(spoken(language)).gettext(message)
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:

@@ -16,14 +16,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Column, delete, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from acquis import backup
 from acquis.config import Settings
-from acquis.db import Row, UTCDateTime, rowcount, utcnow
+from acquis.db import Row, UTCDateTime, insert_into, rowcount, utcnow
 from acquis.dumps import FileColumns
 from acquis.errors import Conflict, NotFound
 from acquis.i18n import N_
@@ -146,8 +145,7 @@ def claim(session: Session, job: Job, *, now: datetime, scheduled: bool) -> bool
     """Take the job's lease if nobody holds it (and, when scheduled, if this period is not done yet), in the
     session's transaction: the lease is held once it commits."""
     # The row first, if no worker made it yet; a concurrent insert of the same row is no error.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(JobLease).values(name=job.name).on_conflict_do_nothing())
+    session.execute(insert_into(session, JobLease).values(name=job.name).on_conflict_do_nothing())
     conditions: list[ColumnElement[bool]] = [
         col(JobLease.name) == job.name, or_(col(JobLease.leased_until).is_(None), col(JobLease.leased_until) <= now)]
     if scheduled:

@@ -6,12 +6,11 @@ import hmac
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, literal
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from acquis.auth.models import Throttle
 from acquis.config import Settings
-from acquis.db import UTCDateTime
+from acquis.db import UTCDateTime, insert_into
 
 UNKNOWN_CLIENT = "unknown"  # no peer address (a Unix socket): all such callers share one counter
 
@@ -30,8 +29,7 @@ def recent(session: Session, key: str, *, window: timedelta, now: datetime) -> T
 
 def bump(session: Session, key: str, *, window: timedelta, now: datetime) -> None:
     """Count one attempt, atomically (concurrent workers never lose one); an expired window starts over."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Throttle).values(key=key, count=1, first_at=now, last_at=now)
+    insert = insert_into(session, Throttle).values(key=key, count=1, first_at=now, last_at=now)
     expired = col(Throttle.first_at) <= now - window
     at = literal(now, UTCDateTime())
     session.execute(insert.on_conflict_do_update(index_elements=["key"], set_={

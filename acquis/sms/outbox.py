@@ -11,10 +11,10 @@ is recorded as "skipped" and never sent: staff see on the SMS page that it was n
 import re
 
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from acquis.db import insert_into
 from acquis.errors import Invalid
 from acquis.i18n import N_
 from acquis.sms import stops
@@ -59,8 +59,7 @@ def enqueue(session: Session, *, to: str, text: str, purpose: str, urgent: bool 
         return message
     # INSERT ... ON CONFLICT DO NOTHING: two transactions queueing the same event never both insert, and
     # neither fails (a plain INSERT would abort the caller's PostgreSQL transaction on the duplicate).
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(SmsMessage).values(phone=to, text=text, purpose=purpose, urgent=urgent,
+    session.execute(insert_into(session, SmsMessage).values(phone=to, text=text, purpose=purpose, urgent=urgent,
                                               event_key=event_key, status=status).on_conflict_do_nothing())
     return session.exec(select(SmsMessage).where(SmsMessage.event_key == event_key)).one()
 

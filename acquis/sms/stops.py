@@ -3,17 +3,15 @@
 The outbox asks `stopped` before it queues a non-essential message (outbox.enqueue(..., essential=False))."""
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from acquis.db import utcnow
+from acquis.db import insert_into, utcnow
 from acquis.sms.models import SmsStop
 
 
 def stop(session: Session, phone: str) -> None:
     """Stop the non-essential messages to `phone` (E.164); again is harmless."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(SmsStop).values(phone=phone, stopped_at=utcnow()).on_conflict_do_nothing())
+    session.execute(insert_into(session, SmsStop).values(phone=phone, stopped_at=utcnow()).on_conflict_do_nothing())
 
 
 def start(session: Session, phone: str) -> None:
